@@ -1,0 +1,61 @@
+"""A customer's installed base as the hub answers it (CONTRACT.md: Asset)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from hub.canonical.orders import OrderItem
+from hub.canonical.types import Attributes, Identifier
+
+AssetStatus = Literal["active", "suspended", "terminated"]
+
+
+class OrderLineRef(BaseModel):
+    order_id: str
+    revision: int
+    line_id: str
+
+
+class Asset(BaseModel):
+    asset_id: Identifier
+    account_id: Identifier
+    parent_asset_id: Identifier | None = None
+    product_code: Identifier
+    product_name: str
+    status: AssetStatus = "active"
+    quantity: int = Field(default=1, ge=1)
+    attributes: Attributes = Field(default_factory=dict)
+    from_order: OrderLineRef | None = None
+    children: list[Asset] = Field(default_factory=list)
+
+
+class AssetQuery(BaseModel):
+    account_id: Identifier
+    view: Literal["current", "future"] = "current"
+
+
+class Conflict(BaseModel):
+    code: str
+    asset_id: str | None
+    order_id: str
+    line_id: str
+    message: str
+
+
+class AssetQueryResult(BaseModel):
+    account_id: str
+    view: Literal["current", "future"]
+    assets: list[Asset]
+    conflicts: list[Conflict] = Field(default_factory=list)
+
+
+class DeltaRequest(BaseModel):
+    account_id: Identifier
+    wanted: list[Asset]
+
+
+class DeltaResult(BaseModel):
+    account_id: str
+    items: list[OrderItem]

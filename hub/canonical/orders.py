@@ -1,0 +1,100 @@
+"""Orders as the front office submits them (CONTRACT.md: Order, OrderItem)."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from hub.canonical.types import Attributes, Currency, Identifier, Money, Quantity, one_of
+
+Action = Literal["add", "update", "delete", "none", "suspend", "resume"]
+OrderKind = Literal["new", "revision", "cancel"]
+OrderStatus = Literal[
+    "acknowledged", "held", "rejected", "in_progress", "completed", "failed",
+    "partial", "cancelled", "superseded",
+]
+LineStatus = Literal[
+    "acknowledged", "held", "in_progress", "point_of_no_return", "completed", "failed",
+    "cancelled", "superseded",
+]
+ACTIONS: tuple[str, ...] = ("add", "update", "delete", "none", "suspend", "resume")
+
+
+class Price(BaseModel):
+    one_time: Money = Decimal("0")
+    recurring: Money = Decimal("0")
+    currency: Currency | None = None
+
+
+class OrderItem(BaseModel):
+    line_id: Identifier
+    parent_line_id: Identifier | None = None
+    action: Annotated[Action, one_of("line.action_unknown", *ACTIONS)]
+    product_code: Identifier
+    product_name: str = Field(min_length=1, max_length=200)
+    trackable: bool = True
+    asset_id: Identifier | None = None
+    quantity: Quantity = 1
+    attributes: Attributes = Field(default_factory=dict)
+    old_attributes: Attributes | None = None
+    price: Price = Field(default_factory=Price)
+
+
+class Order(BaseModel):
+    """One revision of an order, always whole."""
+
+    order_id: Identifier
+    revision: int = Field(default=1, ge=1, le=999)
+    kind: Annotated[OrderKind, one_of("order.kind_unknown", "new", "revision", "cancel")] = "new"
+    account_id: Identifier
+    partner_id: Identifier | None = None
+    currency: Currency
+    submitted_at: AwareDatetime
+    customer_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    items: list[OrderItem] = Field(default_factory=list, max_length=5000)
+
+    def total(self) -> Decimal:
+        """What the order is worth: one-time charges plus the first period of recurring ones."""
+        return sum(
+            ((i.price.one_time + i.price.recurring) * i.quantity for i in self.items),
+            Decimal("0"),
+        )
+
+
+class OrderRef(BaseModel):
+    order_id: Identifier
+
+
+class Approval(BaseModel):
+    order_id: Identifier
+    revision: int = Field(ge=1)
+    decision: Annotated[
+        Literal["approve", "reject"], one_of("approval.decision_unknown", "approve", "reject")
+    ]
+    approver: str = Field(min_length=1, max_length=100)
+    reason: str | None = None
+
+
+class SubmitResult(BaseModel):
+    order_id: str
+    revision: int
+    status: OrderStatus
+
+
+class OrderLineView(OrderItem):
+    status: LineStatus
+
+
+class OrderView(BaseModel):
+    """The latest revision of an order with its derived status (the `order.get` result)."""
+
+    order_id: str
+    revision: int
+    kind: OrderKind
+    account_id: str
+    partner_id: str | None
+    currency: str
+    submitted_at: datetime
+    status: OrderStatus
+    items: list[OrderLineView]

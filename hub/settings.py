@@ -1,0 +1,24 @@
+"""The hub's configuration: read once from the environment at start-up, then passed down."""
+
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set, with defaults that run the hub beside a local broker."""
+
+    model_config = SettingsConfigDict(env_prefix="", env_file=None, extra="ignore")
+
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    database_url: str = f"sqlite+aiosqlite:///{Path('hub.db').resolve()}"
+    prefetch: int = Field(default=128, ge=1, le=1000, alias="HUB_PREFETCH")
+    max_message_bytes: int = Field(default=1_048_576, ge=1024, alias="HUB_MAX_MESSAGE_BYTES")
+    # deliveries of one message that failed on an unexpected error before it is dead-lettered
+    max_attempts: int = Field(default=5, ge=1, le=50, alias="HUB_MAX_ATTEMPTS")
+    approval_threshold: Decimal = Field(default=Decimal("10000"), alias="HUB_APPROVAL_THRESHOLD")
+    graceful_timeout: float = Field(default=20.0, gt=0, alias="HUB_GRACEFUL_TIMEOUT")
+    outbox_sweep_seconds: float = Field(default=2.0, gt=0, alias="HUB_OUTBOX_SWEEP_SECONDS")
+    log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
