@@ -1,0 +1,123 @@
+"""The order lines that turn a customer's current assets into a wanted configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hub.assets.model import (
+    AssetRecord,
+    InstalledBase,
+    changed_attribute_names,
+    live_assets,
+    tree_order,
+)
+from hub.canonical.orders import Action, OrderItem
+
+ASSET_MOVED = "wanted.asset_moved"
+PARENT_NOT_WANTED = "wanted.parent_not_wanted"
+
+
+@dataclass(frozen=True, slots=True)
+class WantedProblem:
+    """Why a wanted configuration cannot be reached by a delta order."""
+
+    code: str
+    asset_id: str
+    message: str
+
+
+class WantedStateRefused(ValueError):
+    """Raised when `compute_delta` gets a wanted state that `check_wanted` refuses."""
+
+    def __init__(self, problems: list[WantedProblem]) -> None:
+        super().__init__("; ".join(f"{p.code}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+def check_wanted(current: InstalledBase, wanted: InstalledBase) -> list[WantedProblem]:
+    """Every reason the wanted state cannot be reached: a move, or a live child of no parent."""
+    problems: list[WantedProblem] = []
+    want = live_assets(wanted)
+    for asset_id, asset in want.items():
+        parent = asset.parent_asset_id
+        if parent is not None and parent not in want:
+            problems.append(WantedProblem(PARENT_NOT_WANTED, asset_id, (
+                f"asset {asset_id} is wanted but its parent {parent} is not"
+            )))
+        now = current.get(asset_id)
+        if now is not None and now.is_live and now.parent_asset_id != parent:
+            problems.append(WantedProblem(ASSET_MOVED, asset_id, (
+                f"asset {asset_id} cannot move from parent {now.parent_asset_id} to {parent};"
+                " delete it and add a new one"
+            )))
+    return problems
+
+
+def compute_delta(current: InstalledBase, wanted: InstalledBase) -> list[OrderItem]:
+    """Lines numbered 1, 2, ... parents first, whose parent_line_ids mirror the asset trees."""
+    problems = check_wanted(current, wanted)
+    if problems:
+        raise WantedStateRefused(problems)
+    now, want = live_assets(current), live_assets(wanted)
+    parents = {i: r.parent_asset_id for i, r in now.items()}
+    parents.update({i: r.parent_asset_id for i, r in want.items()})
+    lines: list[OrderItem] = []
+    line_of: dict[str, str] = {}
+    for asset_id in tree_order(parents):
+        parent_line = line_of.get(parents[asset_id] or "")
+        for action, record, changes in _actions(now.get(asset_id), want.get(asset_id)):
+            lines.append(_line(str(len(lines) + 1), parent_line, action, record, changes))
+            line_of.setdefault(asset_id, lines[-1].line_id)
+    return lines
+
+
+# (action, the asset as the line describes it, extra OrderItem fields)
+_Step = tuple[Action, AssetRecord, dict[str, Any]]
+
+
+def _actions(old: AssetRecord | None, new: AssetRecord | None) -> list[_Step]:
+    """What one asset needs: add, delete, or update and/or a status change, else none."""
+    if new is None:
+        assert old is not None
+        return [("delete", old, {})]
+    if old is None:
+        return [("add", new, {"attributes": dict(new.attributes)}), *_status_step("active", new)]
+    steps = [*_update_step(old, new), *_status_step(old.status, new)]
+    return steps or [("none", new, {})]
+
+
+def _update_step(old: AssetRecord, new: AssetRecord) -> list[_Step]:
+    names = changed_attribute_names(old.attributes, new.attributes)
+    if not names and (old.product_code, old.product_name, old.quantity) == (
+        new.product_code, new.product_name, new.quantity
+    ):
+        return []
+    changes = {
+        "attributes": {name: new.attributes.get(name) for name in names},
+        "old_attributes": {name: old.attributes.get(name) for name in names},
+    }
+    return [("update", new, changes)]
+
+
+def _status_step(old_status: str, new: AssetRecord) -> list[_Step]:
+    if old_status == new.status:
+        return []
+    return [("suspend" if new.status == "suspended" else "resume", new, {})]
+
+
+def _line(
+    line_id: str, parent_line_id: str | None, action: Action, asset: AssetRecord,
+    changes: dict[str, Any],
+) -> OrderItem:
+    return OrderItem(
+        line_id=line_id,
+        parent_line_id=parent_line_id,
+        action=action,
+        product_code=asset.product_code,
+        product_name=asset.product_name,
+        trackable=True,
+        asset_id=asset.asset_id,
+        quantity=asset.quantity,
+        **changes,
+    )

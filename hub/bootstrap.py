@@ -1,0 +1,80 @@
+"""Wiring: build the hub from settings, start it, stop it without losing a message."""
+
+import logging
+from dataclasses import dataclass, field
+
+from faststream.rabbit import Channel, RabbitBroker
+
+from connectors.amqp_publisher import AmqpPublisher
+from hub.delivery.relay import OutboxRelay
+from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
+from hub.interfaces.orders import OrderPolicy
+from hub.routes.asi import AsiRoutes
+from hub.routes.orders import order_router
+from hub.routes.policy import ErrorPolicy
+from hub.settings import Settings
+from hub.store import migrations
+from hub.store.database import Database, open_database
+from hub.store.unit_of_work import UnitOfWork
+
+log = logging.getLogger("hub")
+ROUTERS = (order_router,)
+
+
+@dataclass
+class Hub:
+    """One hub worker: a consuming connection, a publishing connection, a store and a relay."""
+
+    settings: Settings
+    database: Database
+    publisher: AmqpPublisher
+    relay: OutboxRelay
+    consumer: RabbitBroker = field(init=False)
+    routes: AsiRoutes = field(init=False)
+
+    def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
+        return UnitOfWork(self.database, self.relay.after_commit, correlation_id)
+
+    def build_routes(self, queues: QueuePolicy) -> RabbitBroker:
+        """The consuming broker with every ASI router; no connection is opened here."""
+        policy = ErrorPolicy(new_uow=self.new_uow, dead_letter=self.publisher.dead_letter,
+                             max_bytes=self.settings.max_message_bytes,
+                             max_attempts=self.settings.max_attempts)
+        self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
+                                order_policy=OrderPolicy(self.settings.approval_threshold))
+        self.consumer = RabbitBroker(
+            self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
+            default_channel=Channel(prefetch_count=self.settings.prefetch),
+            log_level=logging.DEBUG, routers=[make(self.routes) for make in ROUTERS],
+        )
+        return self.consumer
+
+    async def start(self) -> None:
+        """Migrate, connect, declare the topology, start relaying, then start consuming."""
+        await migrations.upgrade(self.settings.database_url)
+        connection = await self.publisher.broker.connect()
+        version = connection.transport.connection.server_properties["version"]
+        quorum = broker_has_quorum_queues(str(version, "utf-8") if isinstance(version, bytes)
+                                          else str(version))
+        self.build_routes(QueuePolicy(quorum=quorum,
+                                      delivery_limit=self.settings.max_attempts + 5))
+        await declare_topology(self.publisher.broker, self.routes.queues, self.routes.operations)
+        await self.relay.start()
+        await self.relay.sweep()
+        await self.consumer.start()
+        log.info("hub consuming %d ASI queues (%s queues)", len(self.routes.operations),
+                 "quorum" if quorum else "classic")
+
+    async def stop(self) -> None:
+        """Stop taking work, let in-flight messages finish, publish what they recorded."""
+        await self.consumer.stop()
+        await self.relay.stop()
+        await self.publisher.broker.stop()
+        await self.database.dispose()
+
+
+def build_hub(settings: Settings) -> Hub:
+    database = open_database(settings.database_url)
+    publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG))
+    relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds)
+    return Hub(settings=settings, database=database, publisher=publisher, relay=relay)

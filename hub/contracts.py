@@ -1,0 +1,43 @@
+"""The machine-readable contract, generated from the code: AsyncAPI and JSON Schemas."""
+
+import json
+
+from faststream.specification import AsyncAPI
+
+from hub.canonical.assets import Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult
+from hub.canonical.changes import RevisionChanges
+from hub.canonical.events import Event
+from hub.canonical.opportunities import (
+    Opportunity,
+    OpportunityQuery,
+    TransferRequest,
+    TransferResult,
+)
+from hub.canonical.orders import Approval, Order, OrderItem, OrderRef, OrderView, SubmitResult
+from hub.canonical.replies import Reply
+from hub.delivery.topology import QueuePolicy
+from hub.errors import HubError
+from hub.settings import Settings
+
+CANONICAL = (
+    Order, OrderItem, OrderRef, Approval, SubmitResult, OrderView, Reply, HubError, Event,
+    RevisionChanges, Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult,
+    Opportunity, TransferRequest, OpportunityQuery, TransferResult,
+)
+
+
+def asyncapi_yaml() -> str:
+    from hub.bootstrap import build_hub
+
+    hub = build_hub(Settings(amqp_url="amqp://guest:guest@localhost:5672/"))
+    broker = hub.build_routes(QueuePolicy(quorum=True))
+    spec = AsyncAPI(broker, title="Order Hub", version="1.0.0",
+                    description="Application service interfaces of the hub (wire contract v1).")
+    return spec.to_specification().to_yaml()
+
+
+def json_schemas() -> dict[str, str]:
+    return {
+        f"{model.__name__}.schema.json": json.dumps(model.model_json_schema(), indent=2) + "\n"
+        for model in CANONICAL
+    }

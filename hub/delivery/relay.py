@@ -1,0 +1,104 @@
+"""The outbox relay: publish what committed transactions recorded, with confirms, at least once."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from hub.store.database import Database
+from hub.store.outbox import OutgoingMessage
+from hub.store.tables import OutboxRow
+
+log = logging.getLogger("hub.relay")
+Publish = Callable[[OutgoingMessage], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Publishes fresh messages straight after commit; a sweeper catches any a crash left behind."""
+
+    def __init__(self, database: Database, publish: Publish, sweep_seconds: float) -> None:
+        self._database = database
+        self._publish = publish
+        self._sweep_seconds = sweep_seconds
+        self._queue: asyncio.Queue[list[OutgoingMessage]] = asyncio.Queue()
+        self._sent: list[int] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def after_commit(self, messages: list[OutgoingMessage]) -> None:
+        """Hand over what a transaction just committed (called by the unit of work)."""
+        self._queue.put_nowait(messages)
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._publish_loop(), name="outbox-publish"),
+                       asyncio.create_task(self._sweep_loop(), name="outbox-sweep")]
+
+    async def stop(self) -> None:
+        """Publish what is queued, record it as sent, then stop."""
+        await self._queue.join()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._mark_sent()
+
+    async def _publish_loop(self) -> None:
+        while True:
+            batches = [await self._queue.get()]
+            while not self._queue.empty() and len(batches) < 256:
+                batches.append(self._queue.get_nowait())
+            try:
+                await self._publish_batches(batches)
+            except Exception:
+                # left unsent in the table: the sweeper publishes them once the broker is back
+                log.exception("publishing from the outbox failed; the sweeper will retry")
+            finally:
+                for _ in batches:
+                    self._queue.task_done()
+            await self._mark_sent()
+
+    async def _publish_batches(self, batches: list[list[OutgoingMessage]]) -> None:
+        # pipelined on one confirmed channel: publishes go out in order, confirms come back later
+        messages = [m for batch in batches for m in batch]
+        await asyncio.gather(*(self._publish(m) for m in messages))
+        self._sent.extend(m.outbox_id for m in messages if m.outbox_id is not None)
+
+    async def _mark_sent(self) -> None:
+        if not self._sent:
+            return
+        ids, self._sent = self._sent, []
+        async with self._database.writer(), self._database.sessions() as session:
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(ids)).values(sent_at=datetime.now(UTC))
+            )
+            await session.commit()
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._sweep_seconds)
+            try:
+                while await self.sweep() > 0:
+                    pass
+            except Exception:
+                log.exception("outbox sweep failed; trying again in %ss", self._sweep_seconds)
+
+    async def sweep(self, older_than: timedelta | None = None) -> int:
+        """Publish rows left unsent for a while (after a crash or a broker outage)."""
+        cutoff = datetime.now(UTC) - (older_than or timedelta(seconds=self._sweep_seconds))
+        async with self._database.writer(), self._database.sessions() as session:
+            rows = (await session.execute(
+                select(OutboxRow)
+                .where(OutboxRow.sent_at.is_(None), OutboxRow.created_at < cutoff)
+                .order_by(OutboxRow.id).limit(200)
+                .with_for_update(skip_locked=True)
+            )).scalars().all()
+            for row in rows:
+                await self._publish(OutgoingMessage.from_row(row))
+                row.sent_at = datetime.now(UTC)
+            await session.commit()
+        if rows:
+            log.info("outbox sweep published %d message(s) left behind", len(rows))
+        return len(rows)

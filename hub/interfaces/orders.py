@@ -1,0 +1,103 @@
+"""Order ASIs: submit, approve and read orders."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hub.canonical.orders import Approval, Order, OrderRef, SubmitResult
+from hub.canonical.replies import Reply
+from hub.errors import HubError, Rejected, error
+from hub.interfaces.exactly_once import exactly_once
+from hub.interfaces.fulfilment_release import release_to_fulfilment
+from hub.interfaces.order_views import order_view
+from hub.interfaces.request import Request
+from hub.orders.rules import check_order
+from hub.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class OrderPolicy:
+    """Business settings of order intake."""
+
+    approval_threshold: Decimal
+
+
+async def submit_order(
+    order: Order, request: Request, uow: UnitOfWork, policy: OrderPolicy
+) -> Reply:
+    """Check, store and release a new order, or hold it for a supervisor's approval."""
+
+    async def use_case(uow: UnitOfWork) -> tuple[str, dict]:
+        if problems := check_order(order):
+            raise Rejected(*problems)
+        if await uow.orders.head(order.order_id, lock=True) is not None:
+            raise Rejected(error("order.exists", f"order {order.order_id} was already submitted; "
+                                 "send a revision to change it", "order_id"))
+        held = order.total() > policy.approval_threshold
+        status = "held" if held else "acknowledged"
+        uow.orders.add_head(order, status)
+        await uow.orders.add_revision(order, status, line_status=status)
+        if held:
+            uow.outbox.event("order.approval_requested", {
+                "order_id": order.order_id, "revision": order.revision,
+                "total": str(order.total()), "currency": order.currency,
+                "threshold": str(policy.approval_threshold)})
+        else:
+            release_to_fulfilment(uow, order)
+        return "accepted", _result(order.order_id, order.revision, status)
+
+    return await exactly_once(uow, request, use_case, _order_rejected(order.order_id,
+                                                                      order.revision))
+
+
+async def approve_order(approval: Approval, request: Request, uow: UnitOfWork) -> Reply:
+    """A supervisor's decision on a held order: release it or reject it."""
+
+    async def use_case(uow: UnitOfWork) -> tuple[str, dict]:
+        head = await uow.orders.head(approval.order_id, lock=True)
+        row = await uow.orders.revision(approval.order_id, approval.revision)
+        if head is None or row is None:
+            raise Rejected(error("order.unknown", f"no order {approval.order_id} revision "
+                                 f"{approval.revision}", "order_id"))
+        if head.status != "held" or head.current_revision != approval.revision:
+            raise Rejected(error("order.not_held", f"order {approval.order_id} revision "
+                                 f"{approval.revision} is {row.status}, not awaiting approval",
+                                 "order_id"))
+        status = "acknowledged" if approval.decision == "approve" else "rejected"
+        head.status = row.status = status
+        for line in await uow.orders.lines(approval.order_id, approval.revision):
+            line.status = status if status != "rejected" else "cancelled"
+        if approval.decision == "approve":
+            release_to_fulfilment(uow, Order.model_validate(row.document))
+        else:
+            uow.outbox.event("order.rejected", {
+                "order_id": approval.order_id, "revision": approval.revision,
+                "errors": [error("order.approval_refused", approval.reason or
+                                 f"refused by {approval.approver}").model_dump()]})
+        return "accepted", _result(approval.order_id, approval.revision, status)
+
+    return await exactly_once(uow, request, use_case)
+
+
+async def get_order(ref: OrderRef, request: Request, uow: UnitOfWork) -> Reply:
+    """The latest revision with line and order status; a read, so nothing is remembered."""
+    async with uow:
+        view = await order_view(uow, ref.order_id)
+    if view is None:
+        return Reply(status="rejected", operation=request.operation,
+                     request_id=request.message_id,
+                     errors=[error("order.unknown", f"no order {ref.order_id}", "order_id")])
+    return Reply(status="ok", operation=request.operation, request_id=request.message_id,
+                 result=view.model_dump(mode="json"))
+
+
+def _result(order_id: str, revision: int, status: str) -> dict:
+    return SubmitResult(order_id=order_id, revision=revision, status=status).model_dump()
+
+
+def _order_rejected(order_id: str, revision: int):  # type: ignore[no-untyped-def]
+    def record(uow: UnitOfWork, errors: list[HubError]) -> None:
+        uow.outbox.event("order.rejected", {
+            "order_id": order_id, "revision": revision,
+            "errors": [e.model_dump() for e in errors]})
+
+    return record

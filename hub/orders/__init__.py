@@ -1,0 +1,1 @@
+"""Order domain rules: pure functions over the canonical order, no I/O."""

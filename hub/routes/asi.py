@@ -1,0 +1,40 @@
+"""What every ASI router shares: its queue, the error policy, and the units of work it opens."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import RabbitRouter
+
+from hub.delivery.topology import ASI, QueuePolicy
+from hub.interfaces.orders import OrderPolicy
+from hub.interfaces.request import Request
+from hub.routes.policy import ErrorPolicy
+from hub.store.unit_of_work import UnitOfWork
+
+
+@dataclass
+class AsiRoutes:
+    """Route-building context handed to each area's router factory."""
+
+    queues: QueuePolicy
+    error_policy: ErrorPolicy
+    new_uow: Callable[[str | None], UnitOfWork]
+    order_policy: OrderPolicy
+    operations: list[str] = field(default_factory=list)
+
+    def router(self) -> RabbitRouter:
+        return RabbitRouter(middlewares=[self.error_policy])
+
+    def uow(self, request: Request) -> UnitOfWork:
+        return self.new_uow(request.correlation_id)
+
+    def subscriber(self, router: RabbitRouter, operation: str, description: str) -> Any:
+        """Subscribe to ``asi.<operation>``; acks only after the reply, requeues on a crash."""
+        self.operations.append(operation)
+        return router.subscriber(
+            self.queues.asi_queue(operation), ASI,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            title=f"asi.{operation}", description=description,
+        )

@@ -1,0 +1,84 @@
+"""Messages recorded in the same transaction as the state they announce."""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.store.tables import OutboxRow
+
+EVENTS_EXCHANGE = "hub.events"
+BACK_OFFICE_EXCHANGE = "hub.out"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message as the relay publishes it; ``message_id`` is stable across re-publishing."""
+
+    message_id: str
+    exchange: str
+    routing_key: str
+    message_type: str
+    content_type: str
+    correlation_id: str | None
+    body: bytes
+    headers: dict[str, Any] = field(default_factory=dict)
+    outbox_id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: OutboxRow) -> "OutgoingMessage":
+        return cls(
+            message_id=row.message_id, exchange=row.exchange, routing_key=row.routing_key,
+            message_type=row.message_type, content_type=row.content_type,
+            correlation_id=row.correlation_id, body=row.body, headers=dict(row.headers),
+            outbox_id=row.id,
+        )
+
+
+class Outbox:
+    """Adds outgoing messages to the current transaction."""
+
+    def __init__(self, session: AsyncSession, correlation_id: str | None) -> None:
+        self._session = session
+        self._correlation_id = correlation_id
+        self._rows: list[OutboxRow] = []
+
+    def event(self, name: str, data: dict[str, Any]) -> None:
+        """Record the event ``name`` for ``hub.events``."""
+        message_id = str(uuid.uuid4())
+        body = {
+            "event": name,
+            "event_id": message_id,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "correlation_id": self._correlation_id,
+            "data": data,
+        }
+        self._add(EVENTS_EXCHANGE, name, name, "application/json", _json(body), message_id)
+
+    def send(self, routing_key: str, body: bytes, content_type: str, message_type: str) -> None:
+        """Record work for a back-office system on ``hub.out``."""
+        self._add(BACK_OFFICE_EXCHANGE, routing_key, message_type, content_type, body)
+
+    def _add(
+        self, exchange: str, routing_key: str, message_type: str, content_type: str,
+        body: bytes, message_id: str | None = None,
+    ) -> None:
+        row = OutboxRow(
+            message_id=message_id or str(uuid.uuid4()), exchange=exchange,
+            routing_key=routing_key, message_type=message_type, content_type=content_type,
+            correlation_id=self._correlation_id, headers={}, body=body,
+            created_at=datetime.now(UTC), sent_at=None,
+        )
+        self._session.add(row)
+        self._rows.append(row)
+
+    def written(self) -> list[OutgoingMessage]:
+        """What this transaction recorded, once flushed (ids assigned)."""
+        return [OutgoingMessage.from_row(r) for r in self._rows]
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), default=str).encode()

@@ -1,0 +1,94 @@
+"""Loading and saving through the session: the only place that writes SQL for the ASIs."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.canonical.orders import Order
+from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow
+
+
+class Inbox:
+    """Requests already answered, by ``message_id``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def reply_for(self, message_id: str) -> dict[str, Any] | None:
+        row = await self._session.get(InboxRow, message_id)
+        return None if row is None else row.reply
+
+    def remember(self, message_id: str, operation: str, reply: dict[str, Any]) -> None:
+        self._session.add(
+            InboxRow(
+                message_id=message_id, operation=operation, reply=reply,
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+class Orders:
+    """Order heads, revisions and their lines."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def head(self, order_id: str, *, lock: bool = False) -> OrderHeadRow | None:
+        query = select(OrderHeadRow).where(OrderHeadRow.order_id == order_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def revision(self, order_id: str, revision: int) -> OrderRow | None:
+        return await self._session.get(OrderRow, (order_id, revision))
+
+    async def lines(self, order_id: str, revision: int) -> list[OrderLineRow]:
+        query = (
+            select(OrderLineRow)
+            .where(OrderLineRow.order_id == order_id, OrderLineRow.revision == revision)
+            .order_by(OrderLineRow.position)
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    async def open_heads(self, account_id: str) -> list[OrderHeadRow]:
+        """Orders of the account still to be fulfilled, in submission order."""
+        query = (
+            select(OrderHeadRow)
+            .where(
+                OrderHeadRow.account_id == account_id,
+                OrderHeadRow.status.in_(("acknowledged", "held", "in_progress")),
+            )
+            .order_by(OrderHeadRow.submitted_at, OrderHeadRow.order_id)
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    async def add_revision(self, order: Order, status: str, line_status: str) -> OrderRow:
+        """Store one whole revision with every line in ``line_status``."""
+        now = datetime.now(UTC)
+        row = OrderRow(
+            order_id=order.order_id, revision=order.revision, kind=order.kind,
+            account_id=order.account_id, partner_id=order.partner_id, currency=order.currency,
+            status=status, total=order.total(), submitted_at=order.submitted_at,
+            document=order.model_dump(mode="json"), created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush([row])  # lines reference the revision: it goes in first
+        self._session.add_all(
+            OrderLineRow(
+                order_id=order.order_id, revision=order.revision, line_id=item.line_id,
+                position=n, status=line_status, asset_id=item.asset_id, reason=None,
+            )
+            for n, item in enumerate(order.items)
+        )
+        return row
+
+    def add_head(self, order: Order, status: str) -> OrderHeadRow:
+        head = OrderHeadRow(
+            order_id=order.order_id, account_id=order.account_id,
+            current_revision=order.revision, status=status, point_of_no_return=False,
+            submitted_at=order.submitted_at, updated_at=datetime.now(UTC),
+        )
+        self._session.add(head)
+        return head

@@ -1,0 +1,103 @@
+"""The hub's tables; every change to them goes through an Alembic migration."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Id = String(64)
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class InboxRow(Base):
+    """A request already handled, and the reply it got: same ``message_id``, same answer."""
+
+    __tablename__ = "inbox"
+    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64))
+    reply: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A message to publish once the transaction that wrote it has committed."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    exchange: Mapped[str] = mapped_column(String(64))
+    routing_key: Mapped[str] = mapped_column(String(128))
+    message_type: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(64))
+    correlation_id: Mapped[str | None] = mapped_column(String(200))
+    headers: Mapped[dict[str, Any]]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
+
+
+class OrderHeadRow(Base):
+    """One row per order: its current revision; locked to serialise revisions of one order."""
+
+    __tablename__ = "order_heads"
+    order_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[str] = mapped_column(Id, index=True)
+    current_revision: Mapped[int]
+    status: Mapped[str] = mapped_column(String(32))
+    point_of_no_return: Mapped[bool] = mapped_column(default=False)
+    # when revision 1 was submitted: open orders apply to assets in this order (future state)
+    submitted_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class OrderRow(Base):
+    """One revision of an order, whole, with its derived status."""
+
+    __tablename__ = "orders"
+    order_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    revision: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[str] = mapped_column(Id, index=True)
+    partner_id: Mapped[str | None] = mapped_column(Id)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(32))
+    total: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    submitted_at: Mapped[datetime]
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class OrderLineRow(Base):
+    """The fulfilment state of one line of one revision."""
+
+    __tablename__ = "order_lines"
+    order_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    revision: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    position: Mapped[int]
+    status: Mapped[str] = mapped_column(String(32))
+    asset_id: Mapped[str | None] = mapped_column(Id)
+    reason: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["order_id", "revision"], ["orders.order_id", "orders.revision"], ondelete="CASCADE"
+        ),
+    )

@@ -1,0 +1,60 @@
+"""One transaction of an ASI: state, inbox and outbox commit together or not at all."""
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.store.database import Database
+from hub.store.outbox import OutgoingMessage, Outbox
+from hub.store.repositories import Inbox, Orders
+
+AfterCommit = Callable[[list[OutgoingMessage]], None]
+
+
+class UnitOfWork:
+    """Opened with ``async with``; nothing is kept unless :meth:`commit` is called."""
+
+    session: AsyncSession
+    inbox: Inbox
+    orders: Orders
+    outbox: Outbox
+
+    def __init__(
+        self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None
+    ) -> None:
+        self._database = database
+        self._after_commit = after_commit
+        self.correlation_id = correlation_id
+
+    async def __aenter__(self) -> Self:
+        self._writer = self._database.writer()
+        await self._writer.__aenter__()
+        self.session = self._database.sessions()
+        self.inbox = Inbox(self.session)
+        self.orders = Orders(self.session)
+        self.outbox = Outbox(self.session, self.correlation_id)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+            await self.session.close()
+        finally:
+            await self._writer.__aexit__(exc_type, exc, tb)
+
+    async def rollback(self) -> None:
+        """Forget everything this transaction did so far, outbox included; it stays open."""
+        await self.session.rollback()
+        self.outbox = Outbox(self.session, self.correlation_id)
+
+    async def commit(self) -> None:
+        await self.session.flush()
+        written = self.outbox.written()
+        await self.session.commit()
+        if written:
+            self._after_commit(written)
