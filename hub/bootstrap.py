@@ -56,8 +56,7 @@ class Hub:
         version = connection.transport.connection.server_properties["version"]
         quorum = broker_has_quorum_queues(str(version, "utf-8") if isinstance(version, bytes)
                                           else str(version))
-        self.build_routes(QueuePolicy(quorum=quorum,
-                                      delivery_limit=self.settings.max_attempts + 5))
+        self.build_routes(QueuePolicy(quorum=quorum))
         await declare_topology(self.publisher.broker, self.routes.queues, self.routes.operations)
         await self.relay.start()
         await self.relay.sweep()

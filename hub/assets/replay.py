@@ -116,13 +116,13 @@ class _Replayer:
             return None, (code.PARENT_TERMINATED, asset_id, message)
         parent_id = self._asset_id_of(parent_line)
         parent = self.assets.get(parent_id) if parent_id else None
+        if parent is not None and parent.account_id == self.account_id and not parent.is_live:
+            return None, (code.PARENT_TERMINATED, asset_id, "the parent " + _terminated(parent))
         if parent is None or parent_line.line_id in self.failed or (
             parent.account_id != self.account_id
         ):
             message = f"parent line {parent_line.line_id} was not applied before this line"
             return None, (code.PARENT_UNRESOLVED, asset_id, message)
-        if not parent.is_live:
-            return None, (code.PARENT_TERMINATED, asset_id, "the parent " + _terminated(parent))
         return parent_id, None
 
     def _asset_id_of(self, line: OrderItem) -> str | None:
@@ -187,14 +187,15 @@ class _Replayer:
         return Origin(*self.order, line.line_id)
 
     def _subtree(self, root: str) -> list[str]:
-        """The asset and all its descendants, parents first."""
+        """The asset and all its descendants, parents first, siblings by id."""
         children = self._children_index()
         found, stack = [], [root]
         while stack:
             asset_id = stack.pop()
             found.append(asset_id)
             # an index entry goes stale when a terminated id is re-added under another parent
-            stack.extend(c for c in children.get(asset_id, ()) if _child_of(self.assets[c], asset_id))
+            kids = (c for c in children.get(asset_id, ()) if _child_of(self.assets[c], asset_id))
+            stack.extend(sorted(set(kids), reverse=True))
         return found
 
     def _children_index(self) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-_MONEY = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
+_MONEY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from aiormq.exceptions import ChannelPreconditionFailed
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 
 ASI = RabbitExchange("hub.asi", type=ExchangeType.TOPIC, durable=True)
@@ -16,7 +17,8 @@ class QueuePolicy:
     """How ASI queues are declared; quorum wherever the broker has them (3.8 and later)."""
 
     quorum: bool = True
-    delivery_limit: int = 10
+    # fixed, not a setting: a queue's arguments cannot change once it is declared
+    delivery_limit: int = 20
 
     def asi_queue(self, operation: str) -> RabbitQueue:
         """``asi.<operation>``, bound to ``hub.asi`` by the operation, dead-lettering to its DLQ."""
@@ -48,8 +50,22 @@ def broker_has_quorum_queues(server_version: str) -> bool:
     return (major, minor) >= (3, 8)
 
 
+class TopologyMismatch(RuntimeError):
+    """The broker already has a queue or exchange of that name, declared differently."""
+
+
 async def declare_topology(broker: RabbitBroker, policy: QueuePolicy, operations: list[str]) -> None:
     """Declare every exchange, ASI queue and dead-letter queue; safe to repeat."""
+    try:
+        await _declare(broker, policy, operations)
+    except ChannelPreconditionFailed as exc:
+        raise TopologyMismatch(
+            f"{exc}. The broker holds an older declaration: drain and delete that queue "
+            "(`rabbitmqctl delete_queue NAME`) or exchange, then start the hub again."
+        ) from None
+
+
+async def _declare(broker: RabbitBroker, policy: QueuePolicy, operations: list[str]) -> None:
     for exchange in EXCHANGES:
         await broker.declare_exchange(exchange)
     dlx = await broker.declare_exchange(DLX)

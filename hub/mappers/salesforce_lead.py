@@ -14,6 +14,7 @@ otherwise as one line of that total.
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -45,7 +46,7 @@ class SfChild(BaseModel):
     @model_validator(mode="after")
     def _has_reference(self) -> "SfChild":
         if not (self.ExternalId__c or self.Id):
-            raise PydanticCustomError("lead.reference_missing", "a record needs Id or ExternalId__c")
+            raise PydanticCustomError("lead.reference_missing", "needs Id or ExternalId__c")
         return self
 
     @property
@@ -124,18 +125,17 @@ def opportunity_to_lead(o: Opportunity, partner_id: str | None = None) -> dict[s
     if o.stage not in STAGES:
         raise Rejected(error("lead.stage_unknown", f"stage '{o.stage}' has no Salesforce stage",
                              "stage"))
-    first = o.contacts[0] if o.contacts else None
     currency = o.revenues[0].currency if o.revenues else None
     try:
         lead = SalesforceLead(
             Id=o.external_ids.get(partner_id) if partner_id else None,
             ExternalId__c=o.opportunity_id, Name=o.name, Company=o.account.name,
             AccountId__c=o.account.id, CompanyDunsNumber=o.account.duns,
-            FirstName=first and first.first_name, LastName=first and first.last_name,
-            Email=first and first.email, Phone=first and first.phone, Title=first and first.role,
+            **_primary(o.contacts[0] if o.contacts else None),
             Status=LEAD_STATUS.get(o.stage, "Working - Contacted"), StageName=STAGES[o.stage],
             Probability=o.probability, CurrencyIsoCode=currency, CloseDate=o.close_date,
-            Amount=_total(o.revenues, currency) if o.revenues else None,
+            Amount=_total(((r.amount, r.currency) for r in o.revenues), currency)
+            if o.revenues else None,
             Contacts__r=[_contact_out(c) for c in o.contacts],
             LineItems__r=[SfLineItem(ProductCode=r.product_code, TotalPrice=r.amount,
                                      CurrencyIsoCode=r.currency, ServiceDate=r.close_date)
@@ -163,6 +163,14 @@ def lead_to_opportunity(
     if not sf.AccountId__c:
         raise Rejected(error("lead.account_missing", "the lead has no AccountId__c",
                              "AccountId__c"))
+    try:
+        return _opportunity(sf, partner_id, opportunity_id)
+    except ValidationError as exc:
+        raise rejected(exc) from None
+
+
+def _opportunity(sf: SalesforceLead, partner_id: str | None, opportunity_id: str | None
+                 ) -> Opportunity:
     return Opportunity(
         opportunity_id=sf.ExternalId__c or opportunity_id, name=sf.Name,
         account={"id": sf.AccountId__c, "name": sf.Company, "duns": sf.CompanyDunsNumber},
@@ -175,10 +183,15 @@ def lead_to_opportunity(
     )
 
 
-def _total(revenues: list[Revenue] | list[SfLineItem], currency: str | None) -> Decimal:
-    return sum((getattr(r, "amount", None) or getattr(r, "TotalPrice", Decimal(0))
-                for r in revenues if getattr(r, "currency", None) == currency
-                or getattr(r, "CurrencyIsoCode", None) == currency), Decimal(0))
+def _total(amounts: Iterable[tuple[Decimal, str]], currency: str | None) -> Decimal:
+    return sum((amount for amount, in_currency in amounts if in_currency == currency), Decimal(0))
+
+
+def _primary(c: Contact | None) -> dict[str, str | None]:
+    if c is None:
+        return {}
+    return {"FirstName": c.first_name, "LastName": c.last_name, "Email": c.email,
+            "Phone": c.phone, "Title": c.role}
 
 
 def _contact_out(c: Contact) -> SfContact:
@@ -218,7 +231,9 @@ def _revenues_in(sf: SalesforceLead) -> list[Revenue]:
     lines = [Revenue(product_code=li.ProductCode, amount=li.TotalPrice,
                      currency=li.CurrencyIsoCode, close_date=li.ServiceDate)
              for li in sf.LineItems__r]
-    if sf.Amount is None or _total(sf.LineItems__r, sf.CurrencyIsoCode) == sf.Amount:
+    total = _total(((li.TotalPrice, li.CurrencyIsoCode) for li in sf.LineItems__r),
+                   sf.CurrencyIsoCode)
+    if sf.Amount is None or total == sf.Amount:
         return lines
     if sf.Amount == 0:
         return []

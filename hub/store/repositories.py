@@ -74,7 +74,7 @@ class Orders:
             document=order.model_dump(mode="json"), created_at=now,
         )
         self._session.add(row)
-        await self._session.flush([row])  # lines reference the revision: it goes in first
+        await self._session.flush()  # lines reference the revision: it goes in first
         self._session.add_all(
             OrderLineRow(
                 order_id=order.order_id, revision=order.revision, line_id=item.line_id,

@@ -1,0 +1,122 @@
+"""A small AMQP caller of the hub's ASIs, for the front office, simulators, tests and the demo."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message the caller saw: an ASI reply, an event or a back-office message."""
+
+    routing_key: str
+    type: str | None
+    correlation_id: str | None
+    message_id: str | None
+    content_type: str | None
+    body: bytes
+    headers: dict[str, Any]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _received(message: AbstractIncomingMessage) -> Received:
+    return Received(
+        routing_key=message.routing_key or "", type=message.type,
+        correlation_id=message.correlation_id, message_id=message.message_id,
+        content_type=message.content_type, body=message.body,
+        headers=dict(message.headers or {}),
+    )
+
+
+class HubCaller:
+    """Calls ASIs with ``reply_to`` and listens to ``hub.events`` and ``hub.out``."""
+
+    def __init__(self, amqp_url: str) -> None:
+        self._url = amqp_url
+        self._pending: dict[str, asyncio.Future[Received]] = {}
+        self.seen: list[Received] = []
+        self._seen_changed = asyncio.Condition()
+
+    async def __aenter__(self) -> "HubCaller":
+        self._connection = await aio_pika.connect_robust(self._url)
+        self.channel: AbstractChannel = await self._connection.channel(publisher_confirms=True)
+        self._replies = await self.channel.declare_queue(exclusive=True, auto_delete=True)
+        await self._replies.consume(self._on_reply, no_ack=True)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._connection.close()
+
+    async def listen(self, bindings: Iterable[tuple[str, str]]) -> AbstractQueue:
+        """Collect every message routed to ``(exchange, key)`` into :attr:`seen`."""
+        queue = await self.channel.declare_queue(exclusive=True, auto_delete=True)
+        for exchange, key in bindings:
+            await queue.bind(exchange, key)
+        await queue.consume(self._on_seen, no_ack=True)
+        return queue
+
+    async def call(self, operation: str, body: Any, *, message_id: str | None = None,
+                   timeout: float = 15.0, **properties: Any) -> Received:
+        """Publish one request to ``hub.asi`` and wait for its reply."""
+        correlation_id = properties.pop("correlation_id", None) or str(uuid.uuid4())
+        future = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        await self.send(operation, body, message_id=message_id, correlation_id=correlation_id,
+                        reply_to=self._replies.name, **properties)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._pending.pop(correlation_id, None)
+
+    async def send(self, operation: str, body: Any, *, message_id: str | None = None,
+                   **properties: Any) -> None:
+        """Publish one request without waiting (persistent, confirmed)."""
+        data = body if isinstance(body, bytes) else json.dumps(body, default=str).encode()
+        properties.setdefault("content_type", "application/json")
+        message = aio_pika.Message(
+            data, message_id=message_id or str(uuid.uuid4()), type=operation,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, **properties,
+        )
+        exchange = await self.channel.get_exchange("hub.asi", ensure=False)
+        await exchange.publish(message, routing_key=operation)
+
+    async def wait_for(self, routing_key: str, *, count: int = 1, timeout: float = 15.0,
+                       **match: Any) -> list[Received]:
+        """Wait until ``count`` messages with this routing key (and data fields) were seen."""
+        async with self._seen_changed:
+            await asyncio.wait_for(
+                self._seen_changed.wait_for(lambda: len(self.matching(routing_key, **match))
+                                            >= count), timeout)
+        return self.matching(routing_key, **match)
+
+    def matching(self, routing_key: str, **match: Any) -> list[Received]:
+        found = [m for m in self.seen if m.routing_key == routing_key]
+        if match:
+            found = [m for m in found if _has(m, match)]
+        return found
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            future.set_result(_received(message))
+
+    async def _on_seen(self, message: AbstractIncomingMessage) -> None:
+        async with self._seen_changed:
+            self.seen.append(_received(message))
+            self._seen_changed.notify_all()
+
+
+def _has(message: Received, match: dict[str, Any]) -> bool:
+    if message.content_type != "application/json":
+        return False
+    body = message.json()
+    data = body.get("data", body)
+    return all(data.get(k) == v for k, v in match.items())

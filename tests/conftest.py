@@ -1,0 +1,72 @@
+"""Where the tests find RabbitMQ and PostgreSQL: the environment, the local services, or
+testcontainers when a Docker engine answers. A missing service fails the run, never skips it."""
+
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+from hub.preflight import broker_answers
+
+LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def _docker_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+def _port_answers(url: str, default_port: int) -> bool:
+    parsed = urlparse(url.replace("+asyncpg", ""))
+    return broker_answers(f"amqp://{parsed.hostname}:{parsed.port or default_port}/")
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    url = os.environ.get("AMQP_URL", LOCAL_AMQP)
+    if broker_answers(url):
+        yield url
+        return
+    if _docker_answers():
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        with RabbitMqContainer("rabbitmq:3.13") as rabbit:
+            params = rabbit.get_connection_params()
+            yield f"amqp://guest:guest@{params.host}:{params.port}/"
+        return
+    pytest.fail(f"no RabbitMQ at {url}: start one (`rabbitmq-server -detached` or "
+                "`docker compose up -d rabbitmq`) or set AMQP_URL", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    url = os.environ.get("TEST_POSTGRES_URL", LOCAL_POSTGRES)
+    if _port_answers(url, 5432):
+        yield url
+        return
+    if _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16", driver="asyncpg") as pg:
+            yield pg.get_connection_url()
+        return
+    pytest.fail(f"no PostgreSQL at {url}: start it (`pg_ctlcluster ... main start` or "
+                "`docker compose up -d postgres`) or set TEST_POSTGRES_URL", pytrace=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path, postgres_url: str
+                       ) -> AsyncIterator[str]:
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+        return
+    from tests.support.databases import reset_postgres
+
+    await reset_postgres(postgres_url)
+    yield postgres_url

@@ -1,0 +1,28 @@
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hub.bootstrap import Hub
+from hub.client import HubCaller
+from hub.settings import Settings
+from tests.support.hubs import purge_asi_queues, running_hub, test_settings
+
+
+@pytest.fixture
+async def settings(amqp_url: str, database_url: str) -> Settings:
+    settings = test_settings(amqp_url, database_url)
+    await purge_asi_queues(settings)
+    return settings
+
+
+@pytest.fixture
+async def hub(settings: Settings) -> AsyncIterator[Hub]:
+    async with running_hub(settings) as hub:
+        yield hub
+
+
+@pytest.fixture
+async def caller(amqp_url: str) -> AsyncIterator[HubCaller]:
+    async with HubCaller(amqp_url) as caller:
+        await caller.listen([("hub.events", "#"), ("hub.out", "#")])
+        yield caller

@@ -1,0 +1,60 @@
+"""Starting real hub workers against the real broker and database for a test."""
+
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+import aio_pika
+
+from hub.bootstrap import Hub, build_hub
+from hub.delivery.topology import QueuePolicy
+from hub.settings import Settings
+
+
+def test_settings(amqp_url: str, database_url: str, **overrides: object) -> Settings:
+    values = {"amqp_url": amqp_url, "database_url": database_url,
+              "HUB_OUTBOX_SWEEP_SECONDS": 0.5, "HUB_MAX_ATTEMPTS": 3,
+              "HUB_GRACEFUL_TIMEOUT": 10.0}
+    values |= overrides
+    return Settings(**values)
+
+
+def asi_queue_names(settings: Settings) -> list[str]:
+    routes = build_hub(settings)
+    routes.build_routes(QueuePolicy())
+    ops = routes.routes.operations
+    return [f"asi.{op}" for op in ops] + [f"asi.{op}.dlq" for op in ops]
+
+
+async def purge_asi_queues(settings: Settings) -> None:
+    """Start each test from empty ASI queues and DLQs on the shared broker."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        for name in asi_queue_names(settings):
+            channel = await connection.channel()
+            try:
+                queue = await channel.declare_queue(name, passive=True)
+                await queue.purge()
+            except aio_pika.exceptions.ChannelClosed:
+                pass  # not declared yet: nothing to purge
+
+
+@asynccontextmanager
+async def running_hub(settings: Settings) -> AsyncIterator[Hub]:
+    hub = build_hub(settings)
+    await hub.start()
+    try:
+        yield hub
+    finally:
+        await hub.stop()
+
+
+async def dead_letters(amqp_url: str, operation: str) -> list[aio_pika.IncomingMessage]:
+    """Take every message out of ``asi.<operation>.dlq``."""
+    found = []
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(f"asi.{operation}.dlq", passive=True)
+        while (message := await queue.get(fail=False, no_ack=True)) is not None:
+            found.append(message)
+    return found
