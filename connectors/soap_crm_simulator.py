@@ -3,8 +3,10 @@
 import argparse
 import asyncio
 import base64
+import contextlib
 import copy
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import itertools
@@ -40,12 +42,14 @@ def _crm(name: str) -> str:
     return f"{{{CRM}}}{name}"
 
 
+@functools.cache
 def _schema() -> etree.XMLSchema:
     wsdl = etree.parse(str(WSDL_PATH))  # our own contract file, not untrusted input
     return etree.XMLSchema(copy.deepcopy(wsdl.find(".//{http://www.w3.org/2001/XMLSchema}schema")))
 
 
-SCHEMA = _schema()
+def _valid(element: etree._Element) -> bool:
+    return _schema().validate(etree.ElementTree(copy.deepcopy(element)))
 
 
 @dataclass
@@ -67,7 +71,7 @@ class CrmState:
                 expected_revenue: Decimal | str | None = None,
                 new_activity: dict[str, str] | None = None) -> None:
         """Work a lead as the partner's sales rep would, so a later GetLead shows progress."""
-        lead = self.leads[lead_id]
+        lead = copy.deepcopy(self.leads[lead_id])
         for name, value in (("stage", stage), ("probability", probability),
                             ("expected_revenue", expected_revenue)):
             if value is not None:
@@ -80,8 +84,9 @@ class CrmState:
                 if name in new_activity:
                     activity.append(E(name, str(new_activity[name])))
             lead.find(_crm("x_activities")).append(activity)
-        if not SCHEMA.validate(etree.ElementTree(E.GetLeadResponse(copy.deepcopy(lead)))):
-            raise ValueError(f"advance made an invalid lead: {SCHEMA.error_log.last_error}")
+        if not _valid(E.GetLeadResponse(copy.deepcopy(lead))):
+            raise ValueError(f"advance would break the lead: {_schema().error_log.last_error}")
+        self.leads[lead_id] = lead
 
     def authenticated(self, envelope: etree._Element) -> bool:
         """Check the WS-Security UsernameToken, as text or as a fresh, unused digest."""
@@ -125,9 +130,9 @@ def _text(element: etree._Element, name: str) -> str | None:
 
 
 def _reply(payload: etree._Element, status: int = 200) -> web.Response:
-    if status == 200 and not SCHEMA.validate(etree.ElementTree(copy.deepcopy(payload))):
+    if status == 200 and not _valid(payload):
         # the simulator broke its own contract: say so loudly rather than answer wrongly
-        return web.Response(status=500, text=f"simulator bug: {SCHEMA.error_log.last_error}")
+        return web.Response(status=500, text=f"simulator bug: {_schema().error_log.last_error}")
     envelope = etree.tostring(S.Envelope(S.Body(payload)), xml_declaration=True, encoding="utf-8")
     return web.Response(status=status, body=envelope, content_type="text/xml", charset="utf-8")
 
@@ -195,8 +200,8 @@ def _dispatch(state: CrmState, envelope: etree._Element) -> web.Response:
     if request.tag not in OPERATIONS:
         return _fault("soap:Client", f"unknown operation {request.tag}", "InvalidFault",
                       "soap.operation_unknown")
-    if not SCHEMA.validate(etree.ElementTree(copy.deepcopy(request))):
-        return _fault("soap:Client", str(SCHEMA.error_log.last_error), "InvalidFault",
+    if not _valid(request):
+        return _fault("soap:Client", str(_schema().error_log.last_error), "InvalidFault",
                       "lead.invalid")
     return OPERATIONS[request.tag](state, request)
 
@@ -271,7 +276,8 @@ def main() -> None:
     parser.add_argument("--username", default="hub")
     parser.add_argument("--password", default="hub-secret")
     args = parser.parse_args()
-    asyncio.run(_serve(args.host, args.port, args.username, args.password))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args.host, args.port, args.username, args.password))
 
 
 if __name__ == "__main__":

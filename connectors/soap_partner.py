@@ -96,9 +96,11 @@ class SoapPartnerCrm(PartnerCrm):
         self.partner_id = partner_id
 
     @classmethod
-    async def load(cls, *args: Any, **kwargs: Any) -> "SoapPartnerCrm":
+    async def load(cls, wsdl_path: str | Path, address: str, username: str, password: str,
+                   timeout: float, **options: Any) -> "SoapPartnerCrm":
         """Build one off the event loop, since zeep reads and compiles the WSDL synchronously."""
-        return await asyncio.to_thread(cls, *args, **kwargs)
+        return await asyncio.to_thread(cls, wsdl_path, address, username, password, timeout,
+                                       **options)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -12,6 +12,7 @@ from hub.interfaces.orders import OrderPolicy
 from hub.routes.asi import AsiRoutes
 from hub.routes.orders import order_router
 from hub.routes.policy import ErrorPolicy
+from hub.routes.publications import declare_publications
 from hub.settings import Settings
 from hub.store import migrations
 from hub.store.database import Database, open_database
@@ -47,6 +48,7 @@ class Hub:
             default_channel=Channel(prefetch_count=self.settings.prefetch),
             log_level=logging.DEBUG, routers=[make(self.routes) for make in ROUTERS],
         )
+        declare_publications(self.consumer)
         return self.consumer
 
     async def start(self) -> None:

@@ -79,3 +79,7 @@ def _write_or_check(path: Path, text: str, check: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     typer.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    app()

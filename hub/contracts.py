@@ -2,6 +2,8 @@
 
 import json
 
+import yaml
+
 from faststream.specification import AsyncAPI
 
 from hub.canonical.assets import Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult
@@ -33,7 +35,9 @@ def asyncapi_yaml() -> str:
     broker = hub.build_routes(QueuePolicy(quorum=True))
     spec = AsyncAPI(broker, title="Order Hub", version="1.0.0",
                     description="Application service interfaces of the hub (wire contract v1).")
-    return spec.to_specification().to_yaml()
+    # FastStream lists channels in set order; sort so the committed file is stable
+    document = json.loads(spec.to_specification().to_json())
+    return yaml.safe_dump(document, sort_keys=True, allow_unicode=True, width=100)
 
 
 def json_schemas() -> dict[str, str]:

@@ -13,6 +13,7 @@ from hub.assets.model import (
     tree_order,
 )
 from hub.canonical.orders import Action, OrderItem
+from hub.errors import HubError
 
 ASSET_MOVED = "wanted.asset_moved"
 PARENT_NOT_WANTED = "wanted.parent_not_wanted"
@@ -25,6 +26,10 @@ class WantedProblem:
     code: str
     asset_id: str
     message: str
+
+    def to_error(self) -> HubError:
+        """The problem as it travels in a rejected `asset.delta` reply."""
+        return HubError(code=self.code, path=None, message=self.message)
 
 
 class WantedStateRefused(ValueError):

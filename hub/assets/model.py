@@ -71,8 +71,9 @@ def changed_attribute_names(
     old: Mapping[str, AttributeValue], new: Mapping[str, AttributeValue]
 ) -> list[str]:
     """Names added, removed or given another value, sorted."""
-    names = old.keys() | new.keys()
-    return sorted(n for n in names if not same_value(old.get(n), new.get(n)))
+    names = [name for name, value in old.items() if not same_value(value, new.get(name))]
+    names.extend(name for name in new if name not in old)
+    return sorted(names)
 
 
 def new_asset_id(order_id: str, line_id: str) -> str:

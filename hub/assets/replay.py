@@ -7,7 +7,7 @@ order with problems, the second reports them as conflicts and carries on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from hub.assets import problems as code
@@ -100,7 +100,7 @@ class _Replayer:
         return _status_misfit(line.action, record)
 
     def _add_misfit(self, line: OrderItem) -> _Misfit | None:
-        asset_id = self._asset_id_of(line)
+        asset_id = self._new_id(line)
         taken = self.assets.get(asset_id)
         if taken is not None and (taken.is_live or taken.account_id != self.account_id):
             return code.ASSET_ID_TAKEN, asset_id, f"asset id {asset_id} is already in use"
@@ -126,15 +126,15 @@ class _Replayer:
         return parent_id, None
 
     def _asset_id_of(self, line: OrderItem) -> str | None:
-        if line.action == "add" and line.asset_id is None:
-            return new_asset_id(self.order[0], line.line_id)
-        return line.asset_id
+        return self._new_id(line) if line.action == "add" else line.asset_id
+
+    def _new_id(self, line: OrderItem) -> str:
+        return line.asset_id or new_asset_id(self.order[0], line.line_id)
 
     # --- effects ------------------------------------------------------------------------
 
     def _add(self, line: OrderItem) -> None:
-        asset_id = self._asset_id_of(line)
-        assert asset_id is not None
+        asset_id = self._new_id(line)
         parent_id = self._parent(line, asset_id)[0]
         record = AssetRecord(
             asset_id, self.account_id, parent_id, line.product_code, line.product_name,
@@ -207,7 +207,7 @@ class _Replayer:
         return self._children
 
 
-_APPLY = {
+_APPLY: dict[str, Callable[[_Replayer, OrderItem], None]] = {
     "add": _Replayer._add,
     "update": _Replayer._update,
     "delete": _Replayer._delete,

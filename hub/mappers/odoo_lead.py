@@ -5,6 +5,8 @@ The vocabulary cannot carry, so a round trip loses:
 - the stage ``negotiation``: Odoo has one ``Proposition`` stage, read back as ``proposal``;
 - an activity's time of day: ``date_deadline`` is a date, read back as midnight UTC;
 - ``account.duns`` and the ids other partners gave the opportunity (only this partner's ``id``);
+- text with control characters other than tab and newlines, which XML 1.0 cannot carry:
+  it is refused with ``lead.text_not_xml``;
 - ``description``, ``contact_name``, ``email_from`` and ``phone`` are written for people
   from the notes and first contact and are not read back while ``x_notes``/``x_contacts`` exist.
 
@@ -14,10 +16,18 @@ in ``company_currency`` the lines come back as they are, otherwise as one line o
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from hub.canonical.opportunities import Activity, Contact, Note, Opportunity, Revenue
@@ -36,9 +46,23 @@ STAGES_IN = {"New": "prospecting", "Qualified": "qualification", "Proposition": 
              "Won": "closed_won", "Lost": "closed_lost"}
 KINDS = {"call": "call", "meeting": "meeting", "task": "todo", "email": "email"}
 KINDS_IN = {theirs: ours for ours, theirs in KINDS.items()}
+# an empty XML element reads back as None: for a required text it is the empty string
+Text = Annotated[str, BeforeValidator(lambda value: "" if value is None else value)]
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-class OdooContact(BaseModel):
+class XmlCarried(BaseModel):
+    """A part of the lead, whose texts must be ones XML 1.0 can carry."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _xml_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and NOT_XML.search(value):
+            raise PydanticCustomError("lead.text_not_xml", "XML cannot carry control characters")
+        return value
+
+
+class OdooContact(XmlCarried):
     x_hub_ref: Identifier
     firstname: str | None = None
     lastname: str = Field(min_length=1)
@@ -47,20 +71,20 @@ class OdooContact(BaseModel):
     function: str | None = None
 
 
-class OdooRevenueLine(BaseModel):
+class OdooRevenueLine(XmlCarried):
     product_code: str | None = None
     amount: Money
     currency: Currency
     date: dt.date | None = None
 
 
-class OdooActivity(BaseModel):
+class OdooActivity(XmlCarried):
     id: Identifier | None = None
     x_hub_ref: Identifier | None = None
     activity_type: Literal["call", "meeting", "todo", "email"]
-    summary: str
+    summary: Text
     date_deadline: dt.date | None = None
-    state: str
+    state: Text
 
     @model_validator(mode="after")
     def _has_reference(self) -> "OdooActivity":
@@ -69,14 +93,14 @@ class OdooActivity(BaseModel):
         return self
 
 
-class OdooNote(BaseModel):
+class OdooNote(XmlCarried):
     x_hub_ref: Identifier
     author: str | None = None
     create_date: dt.datetime
-    body: str
+    body: Text
 
 
-class OdooLead(BaseModel):
+class OdooLead(XmlCarried):
     """One lead as the partner's CRM holds it; field names are theirs."""
 
     id: Identifier | None = None
@@ -100,11 +124,11 @@ class OdooLead(BaseModel):
     x_notes: list[OdooNote] = Field(default_factory=list)
 
 
-def rejected(exc: ValidationError, *prefix: str | int) -> Rejected:
+def rejected(exc: ValidationError) -> Rejected:
     """Turn a pydantic failure into a refusal with stable codes and JSON paths."""
     return Rejected(*(
         error(e["type"] if "." in e["type"] else f"lead.{e['type']}", e["msg"],
-              json_path((*prefix, *e["loc"])))
+              json_path(e["loc"]))
         for e in exc.errors()
     ))
 

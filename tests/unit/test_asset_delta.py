@@ -185,6 +185,7 @@ def test_moving_an_asset_to_another_parent_is_refused() -> None:
     assert [(p.code, p.asset_id) for p in refused.value.problems] == [
         ("wanted.asset_moved", "P1-VM"),
     ]
+    assert refused.value.problems[0].to_error().code == "wanted.asset_moved"
 
 
 def test_wanted_option_under_an_unwanted_phone_is_refused() -> None:

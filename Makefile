@@ -1,0 +1,42 @@
+# Order Hub: `make demo` runs the business scenarios end to end, `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test unit bench run contracts lint clean preflight
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+preflight: $(STAMP)
+	@$(BIN)/python -m hub.preflight
+
+demo: preflight
+	@$(BIN)/python -m demo
+
+test: preflight
+	@$(BIN)/python -m pytest -q -p no:cacheprovider
+
+unit: $(STAMP)
+	@$(BIN)/python -m pytest -q tests/unit
+
+bench: preflight
+	@$(BIN)/python -m bench.order_submit
+	@$(BIN)/python bench/asset_domain.py
+
+run: preflight
+	@$(BIN)/hub run
+
+contracts: $(STAMP)
+	@$(BIN)/hub asyncapi
+	@$(BIN)/hub schemas
+
+lint: $(STAMP)
+	@$(BIN)/ruff check hub connectors tests bench demo
+
+clean:
+	rm -rf $(VENV) hub.db hub.db-* demo.db demo.db-*

@@ -1,0 +1,109 @@
+"""Nothing lost, nothing done twice: poison messages, restarts, crashes between commit and publish."""
+
+import asyncio
+import subprocess
+
+import pytest
+
+import hub.routes.orders
+from hub.client import HubCaller
+from hub.store.unit_of_work import UnitOfWork
+from tests.support.factories import an_order
+from tests.support.hubs import dead_letters, running_hub
+
+pytestmark = pytest.mark.integration
+
+
+async def test_poison_message_is_retried_then_dead_lettered_and_the_hub_goes_on(
+    settings, caller: HubCaller, amqp_url, monkeypatch
+):
+    real_submit = hub.routes.orders.submit_order
+
+    async def crashes_on_poison(order, request, uow, policy):
+        if order.order_id == "POISON":
+            raise RuntimeError("cannot digest this one")
+        return await real_submit(order, request, uow, policy)
+
+    monkeypatch.setattr(hub.routes.orders, "submit_order", crashes_on_poison)
+    async with running_hub(settings):
+        poison = await caller.call("order.submit", an_order("POISON"), message_id="poison-1",
+                                   timeout=30)
+        healthy = await caller.call("order.submit", an_order("AFTER-POISON"))
+
+    assert poison.json()["errors"][0]["code"] == "hub.internal_error"
+    assert "cannot digest this one" in poison.json()["errors"][0]["message"]
+    assert healthy.json()["status"] == "accepted"
+    [dead] = await dead_letters(amqp_url, "order.submit")
+    assert dead.message_id == "poison-1"
+    assert dead.headers["x-hub-error-code"] == "hub.internal_error"
+
+
+async def test_messages_sent_while_the_hub_is_down_are_processed_after_restart(
+    settings, caller: HubCaller
+):
+    async with running_hub(settings):
+        pass
+    for n in range(20):
+        await caller.send("order.submit", an_order(f"WAITING-{n}"), message_id=f"wait-{n}")
+    async with running_hub(settings):
+        accepted = await caller.wait_for("order.accepted", count=20, timeout=30)
+    assert {e.json()["data"]["order_id"] for e in accepted} == {f"WAITING-{n}" for n in range(20)}
+
+
+async def test_stopping_mid_stream_loses_nothing_and_repeats_nothing(settings, caller: HubCaller):
+    orders = [an_order(f"STREAM-{n}") for n in range(200)]
+    async with running_hub(settings):
+        for n, order in enumerate(orders):
+            await caller.send("order.submit", order, message_id=f"stream-{n}")
+        await caller.wait_for("order.accepted", count=10, timeout=30)
+    # stopped with work in flight and queued; a new worker takes over
+    async with running_hub(settings):
+        await caller.wait_for("order.accepted", count=200, timeout=60)
+    billed = caller.matching("billing.order")
+    assert len({m.message_id for m in billed}) == 200
+    accepted = {e.json()["data"]["order_id"] for e in caller.matching("order.accepted")}
+    assert accepted == {o["order_id"] for o in orders}
+
+
+async def test_outbox_rows_left_unpublished_by_a_crash_are_published_on_start(
+    settings, caller: HubCaller
+):
+    async with running_hub(settings) as worker:
+        # a transaction that commits but whose process dies before publishing
+        crashed = UnitOfWork(worker.database, after_commit=lambda _: None)
+        async with crashed:
+            crashed.outbox.event("order.status_changed", {"order_id": "CRASHED"})
+            await crashed.commit()
+        [event] = await caller.wait_for("order.status_changed", order_id="CRASHED", timeout=10)
+    assert event.json()["data"] == {"order_id": "CRASHED"}
+
+
+async def test_hub_consumes_again_after_the_broker_restarts(settings, caller: HubCaller):
+    async with running_hub(settings):
+        assert (await caller.call("order.submit", an_order("BEFORE"))).json()["status"] == \
+            "accepted"
+        await _restart_broker()
+        async with HubCaller(settings.amqp_url) as after:
+            reply = await after.call("order.submit", an_order("AFTER-RESTART"), timeout=60)
+    assert reply.json()["status"] == "accepted"
+
+
+async def test_two_workers_share_the_queue_and_each_order_is_handled_once(
+    settings, caller: HubCaller
+):
+    async with running_hub(settings), running_hub(settings):
+        for n in range(60):
+            await caller.send("order.submit", an_order(f"PAIR-{n}"), message_id=f"pair-{n}")
+            # the same request twice: whichever worker gets it, one effect
+            await caller.send("order.submit", an_order(f"PAIR-{n}"), message_id=f"pair-{n}")
+        await caller.wait_for("order.accepted", count=60, timeout=60)
+        await asyncio.sleep(1.0)
+    assert len(caller.matching("order.accepted")) == 60
+
+
+async def _restart_broker() -> None:
+    for command in (["rabbitmqctl", "stop_app"], ["rabbitmqctl", "start_app"],
+                    ["rabbitmqctl", "await_startup"]):
+        process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL,
+                                                       stderr=subprocess.DEVNULL)
+        assert await process.wait() == 0, f"{' '.join(command)} failed"
