@@ -101,3 +101,23 @@ class OrderLineRow(Base):
             ["order_id", "revision"], ["orders.order_id", "orders.revision"], ondelete="CASCADE"
         ),
     )
+
+
+class AssetRow(Base):
+    """One installed product of a customer; ``version`` guards concurrent updates."""
+
+    __tablename__ = "assets"
+    asset_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[str] = mapped_column(Id, index=True)
+    parent_asset_id: Mapped[str | None] = mapped_column(Id)
+    product_code: Mapped[str] = mapped_column(Id)
+    product_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int]
+    attributes: Mapped[dict[str, Any]]
+    from_order_id: Mapped[str | None] = mapped_column(Id)
+    from_revision: Mapped[int | None]
+    from_line_id: Mapped[str | None] = mapped_column(Id)
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}

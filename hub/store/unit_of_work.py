@@ -6,6 +6,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.store.asset_repository import Assets
 from hub.store.database import Database
 from hub.store.outbox import OutgoingMessage, Outbox
 from hub.store.repositories import Inbox, Orders
@@ -19,6 +20,7 @@ class UnitOfWork:
     session: AsyncSession
     inbox: Inbox
     orders: Orders
+    assets: Assets
     outbox: Outbox
 
     def __init__(
@@ -34,6 +36,7 @@ class UnitOfWork:
         self.session = self._database.sessions()
         self.inbox = Inbox(self.session)
         self.orders = Orders(self.session)
+        self.assets = Assets(self.session)
         self.outbox = Outbox(self.session, self.correlation_id)
         return self
 
