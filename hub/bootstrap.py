@@ -10,6 +10,8 @@ from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.orders import OrderPolicy
 from hub.routes.asi import AsiRoutes
+from hub.routes.assets import asset_router
+from hub.routes.fulfilment import fulfilment_router
 from hub.routes.orders import order_router
 from hub.routes.policy import ErrorPolicy
 from hub.routes.publications import declare_publications
@@ -19,7 +21,7 @@ from hub.store.database import Database, open_database
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
-ROUTERS = (order_router,)
+ROUTERS = (order_router, fulfilment_router, asset_router)
 
 
 @dataclass

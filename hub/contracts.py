@@ -9,6 +9,7 @@ from faststream.specification import AsyncAPI
 from hub.canonical.assets import Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult
 from hub.canonical.changes import RevisionChanges
 from hub.canonical.events import Event
+from hub.canonical.fulfilment import FulfilmentUpdate
 from hub.canonical.opportunities import (
     Opportunity,
     OpportunityQuery,
@@ -23,6 +24,7 @@ from hub.settings import Settings
 
 CANONICAL = (
     Order, OrderItem, OrderRef, Approval, SubmitResult, OrderView, Reply, HubError, Event,
+    FulfilmentUpdate,
     RevisionChanges, Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult,
     Opportunity, TransferRequest, OpportunityQuery, TransferResult,
 )

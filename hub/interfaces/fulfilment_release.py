@@ -23,7 +23,19 @@ def release_to_fulfilment(
     uow.outbox.event("order.accepted", {
         "order_id": order.order_id, "revision": order.revision, "kind": order.kind,
         "account_id": order.account_id, "status": "acknowledged",
+        "changes": None if changes is None else changes.model_dump(mode="json"),
         "total": str(order.total()), "currency": order.currency})
+
+
+def send_cancellation(uow: UnitOfWork, order: Order, changes: RevisionChanges) -> None:
+    """Tell billing and provisioning the order is cancelled, and the front office too."""
+    uow.outbox.send("billing.order", order_to_billing_xml(order, changes),
+                    "application/xml", "billing.order")
+    uow.outbox.send("provisioning.order", order_to_fulfilment_order(order, changes),
+                    "application/json", "provisioning.order")
+    uow.outbox.event("order.cancelled", {
+        "order_id": order.order_id, "revision": order.revision,
+        "account_id": order.account_id, "status": "cancelled"})
 
 
 def _acknowledgement(order: Order) -> bytes:

@@ -6,8 +6,10 @@ from decimal import Decimal
 from hub.canonical.orders import Approval, Order, OrderRef, SubmitResult
 from hub.canonical.replies import Reply
 from hub.errors import HubError, Rejected, error
-from hub.interfaces.exactly_once import exactly_once
+from hub.interfaces.exactly_once import exactly_once, rejection
 from hub.interfaces.fulfilment_release import release_to_fulfilment
+from hub.interfaces.installed_base import check_order_against_assets
+from hub.interfaces.order_revisions import cancel, check_revisable, revise
 from hub.interfaces.order_views import order_view
 from hub.interfaces.request import Request
 from hub.orders.rules import check_order
@@ -29,20 +31,26 @@ async def submit_order(
     async def use_case(uow: UnitOfWork) -> tuple[str, dict]:
         if problems := check_order(order):
             raise Rejected(*problems)
-        if await uow.orders.head(order.order_id, lock=True) is not None:
-            raise Rejected(error("order.exists", f"order {order.order_id} was already submitted; "
-                                 "send a revision to change it", "order_id"))
+        head = await uow.orders.head(order.order_id, lock=True)
+        if order.kind != "new":
+            head = check_revisable(head, order)
+        elif head is not None:
+            raise Rejected(error("order.exists", f"order {order.order_id} was already "
+                                 "submitted; send a revision to change it", "order_id"))
+        if order.kind != "cancel" and (problems := await check_order_against_assets(uow, order)):
+            raise Rejected(*problems)
         held = order.total() > policy.approval_threshold
-        status = "held" if held else "acknowledged"
-        uow.orders.add_head(order, status)
-        await uow.orders.add_revision(order, status, line_status=status)
-        if held:
+        if order.kind == "cancel":
+            status = await cancel(uow, head, order)
+        elif order.kind == "revision":
+            status = await revise(uow, head, order, held)
+        else:
+            status = await _accept_new(uow, order, held)
+        if held and status == "held":
             uow.outbox.event("order.approval_requested", {
                 "order_id": order.order_id, "revision": order.revision,
                 "total": str(order.total()), "currency": order.currency,
                 "threshold": str(policy.approval_threshold)})
-        else:
-            release_to_fulfilment(uow, order)
         return "accepted", _result(order.order_id, order.revision, status)
 
     return await exactly_once(uow, request, use_case, _order_rejected(order.order_id,
@@ -83,11 +91,19 @@ async def get_order(ref: OrderRef, request: Request, uow: UnitOfWork) -> Reply:
     async with uow:
         view = await order_view(uow, ref.order_id)
     if view is None:
-        return Reply(status="rejected", operation=request.operation,
-                     request_id=request.message_id,
-                     errors=[error("order.unknown", f"no order {ref.order_id}", "order_id")])
+        return rejection(request, [error("order.unknown", f"no order {ref.order_id}",
+                                         "order_id")])
     return Reply(status="ok", operation=request.operation, request_id=request.message_id,
                  result=view.model_dump(mode="json"))
+
+
+async def _accept_new(uow: UnitOfWork, order: Order, held: bool) -> str:
+    status = "held" if held else "acknowledged"
+    uow.orders.add_head(order, status)
+    await uow.orders.add_revision(order, status, line_status=status)
+    if not held:
+        release_to_fulfilment(uow, order)
+    return status
 
 
 def _result(order_id: str, revision: int, status: str) -> dict:

@@ -84,6 +84,14 @@ class Orders:
         )
         return row
 
+    async def supersede(self, order_id: str, revision: int) -> None:
+        """Mark a revision and its lines superseded by a newer one."""
+        row = await self.revision(order_id, revision)
+        assert row is not None
+        row.status = "superseded"
+        for line in await self.lines(order_id, revision):
+            line.status = "superseded"
+
     def add_head(self, order: Order, status: str) -> OrderHeadRow:
         head = OrderHeadRow(
             order_id=order.order_id, account_id=order.account_id,

@@ -3,6 +3,7 @@
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from hub.store import partner_tables  # noqa: F401  (drop_all sees the partner tables)
 from hub.store.tables import Base
 
 

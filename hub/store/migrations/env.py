@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.store.database import normalise_url
 from hub.store.tables import Base
+from hub.store import partner_tables  # noqa: F401  (registers the partner tables)
 
 target_metadata = Base.metadata
 

@@ -1,0 +1,1 @@
+"""`make demo`: the hub's business scenarios, end to end, against a real broker."""
