@@ -13,6 +13,9 @@ app = typer.Typer(help="Order Hub: the order-to-cash integration hub on RabbitMQ
                   no_args_is_help=True)
 db_app = typer.Typer(help="The hub's database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+dlq_app = typer.Typer(help="Dead letters: requests the hub refused or could not process.",
+                      no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
 
 
 @app.command()
@@ -45,6 +48,34 @@ def db_upgrade() -> None:
 
     asyncio.run(migrations.upgrade(Settings().database_url))
     typer.echo("database schema is up to date")
+
+
+@dlq_app.command("show")
+def dlq_show(operation: str = typer.Argument(..., help="e.g. order.submit"),
+             limit: int = typer.Option(100, help="At most this many.")) -> None:
+    """List the dead letters of an operation with their reasons; they stay in the queue."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.dead_letters import list_dead_letters
+
+    letters = asyncio.run(list_dead_letters(Settings().amqp_url, operation, limit))
+    table = Table(title=f"asi.{operation}.dlq: {len(letters)} shown")
+    for column in ("message_id", "bytes", "reason"):
+        table.add_column(column)
+    for letter in letters:
+        table.add_row(letter.message_id or "-", str(letter.size), letter.reason)
+    Console().print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(operation: str = typer.Argument(..., help="e.g. opportunity.transfer"),
+               limit: int = typer.Option(1000, help="At most this many.")) -> None:
+    """Send dead letters back to the hub, e.g. after a partner CRM is up again."""
+    from hub.dead_letters import replay_dead_letters
+
+    count = asyncio.run(replay_dead_letters(Settings().amqp_url, operation, limit))
+    typer.echo(f"replayed {count} message(s) from asi.{operation}.dlq")
 
 
 @app.command()

@@ -120,3 +120,16 @@ def _has(message: Received, match: dict[str, Any]) -> bool:
     body = message.json()
     data = body.get("data", body)
     return all(data.get(k) == v for k, v in match.items())
+
+
+async def dead_letters(caller: HubCaller, operation: str) -> list[Received]:
+    """Take what is waiting in ``asi.<operation>.dlq`` (to read or replay it)."""
+    queue = await caller.channel.declare_queue(f"asi.{operation}.dlq", passive=True)
+    found = []
+    for _ in range(20):
+        while (message := await queue.get(fail=False, no_ack=True)) is not None:
+            found.append(_received(message))
+        if found:
+            return found
+        await asyncio.sleep(0.05)
+    return found

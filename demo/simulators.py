@@ -1,0 +1,46 @@
+"""Simulated back office for the demo: billing checks the XML, provisioning reports status."""
+
+import asyncio
+
+from lxml import etree
+
+from hub.client import HubCaller, Received
+from hub.hardened_xml import parse_xml
+from hub.mappers.billing_xml import ASSET_SCHEMA, ORDER_SCHEMA, SCHEMAS_DIR
+
+
+class Billing:
+    """Validates every billing document it receives against the XSD, as a real billing would."""
+
+    def __init__(self, caller: HubCaller) -> None:
+        self._caller = caller
+        self._schemas = {key: etree.XMLSchema(parse_xml((SCHEMAS_DIR / path).read_bytes()))
+                         for key, path in (("billing.order", ORDER_SCHEMA),
+                                           ("billing.asset", ASSET_SCHEMA))}
+
+    def documents(self, key: str) -> list[Received]:
+        found = self._caller.matching(key)
+        for message in found:
+            self._schemas[key].assertValid(parse_xml(message.body))
+        return found
+
+
+class Provisioning:
+    """Reports line status back to the hub through the ``fulfilment.status`` ASI."""
+
+    def __init__(self, caller: HubCaller) -> None:
+        self._caller = caller
+
+    async def report(self, order: dict, status: str, lines: list[str] | None = None) -> dict:
+        line_ids = lines or [item["line_id"] for item in order["items"]]
+        update = {"order_id": order["order_id"], "revision": order["revision"],
+                  "system": "provisioning",
+                  "lines": [{"line_id": line_id, "status": status} for line_id in line_ids]}
+        return (await self._caller.call("fulfilment.status", update)).json()
+
+    async def work_through(self, order: dict) -> dict:
+        """In progress, then point of no return, then completed: as a real switch would."""
+        for status in ("in_progress", "point_of_no_return", "completed"):
+            last = await self.report(order, status)
+            await asyncio.sleep(0.05)
+        return last
