@@ -56,7 +56,7 @@ class Hub:
     async def start(self) -> None:
         """Migrate, connect, declare the topology, start relaying, then start consuming."""
         await migrations.upgrade(self.settings.database_url)
-        connection = await self.publisher.broker.connect()
+        connection = await self.publisher.connect()
         version = connection.transport.connection.server_properties["version"]
         quorum = broker_has_quorum_queues(str(version, "utf-8") if isinstance(version, bytes)
                                           else str(version))

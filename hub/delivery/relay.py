@@ -24,7 +24,7 @@ class OutboxRelay:
         self._publish = publish
         self._sweep_seconds = sweep_seconds
         self._queue: asyncio.Queue[list[OutgoingMessage]] = asyncio.Queue()
-        self._sent: list[int] = []
+        self._sent: list[str] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def after_commit(self, messages: list[OutgoingMessage]) -> None:
@@ -64,7 +64,7 @@ class OutboxRelay:
         # pipelined on one confirmed channel: publishes go out in order, confirms come back later
         messages = [m for batch in batches for m in batch]
         await asyncio.gather(*(self._publish(m) for m in messages))
-        self._sent.extend(m.outbox_id for m in messages if m.outbox_id is not None)
+        self._sent.extend(m.message_id for m in messages)
 
     async def _mark_sent(self) -> None:
         if not self._sent:
@@ -72,7 +72,8 @@ class OutboxRelay:
         ids, self._sent = self._sent, []
         async with self._database.writer(), self._database.sessions() as session:
             await session.execute(
-                update(OutboxRow).where(OutboxRow.id.in_(ids)).values(sent_at=datetime.now(UTC))
+                update(OutboxRow).where(OutboxRow.message_id.in_(ids))
+                .values(sent_at=datetime.now(UTC))
             )
             await session.commit()
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.store.tables import OutboxRow
@@ -26,7 +27,6 @@ class OutgoingMessage:
     correlation_id: str | None
     body: bytes
     headers: dict[str, Any] = field(default_factory=dict)
-    outbox_id: int | None = None
 
     @classmethod
     def from_row(cls, row: OutboxRow) -> "OutgoingMessage":
@@ -34,7 +34,6 @@ class OutgoingMessage:
             message_id=row.message_id, exchange=row.exchange, routing_key=row.routing_key,
             message_type=row.message_type, content_type=row.content_type,
             correlation_id=row.correlation_id, body=row.body, headers=dict(row.headers),
-            outbox_id=row.id,
         )
 
 
@@ -44,7 +43,7 @@ class Outbox:
     def __init__(self, session: AsyncSession, correlation_id: str | None) -> None:
         self._session = session
         self._correlation_id = correlation_id
-        self._rows: list[OutboxRow] = []
+        self._messages: list[OutgoingMessage] = []
 
     def event(self, name: str, data: dict[str, Any]) -> None:
         """Record the event ``name`` for ``hub.events``."""
@@ -66,18 +65,24 @@ class Outbox:
         self, exchange: str, routing_key: str, message_type: str, content_type: str,
         body: bytes, message_id: str | None = None,
     ) -> None:
-        row = OutboxRow(
+        self._messages.append(OutgoingMessage(
             message_id=message_id or str(uuid.uuid4()), exchange=exchange,
             routing_key=routing_key, message_type=message_type, content_type=content_type,
-            correlation_id=self._correlation_id, headers={}, body=body,
-            created_at=datetime.now(UTC), sent_at=None,
-        )
-        self._session.add(row)
-        self._rows.append(row)
+            correlation_id=self._correlation_id, body=body,
+        ))
 
-    def written(self) -> list[OutgoingMessage]:
-        """What this transaction recorded, once flushed (ids assigned)."""
-        return [OutgoingMessage.from_row(r) for r in self._rows]
+    async def flush(self) -> list[OutgoingMessage]:
+        """Insert what this transaction recorded (one statement) and return it."""
+        if self._messages:
+            now = datetime.now(UTC)
+            await self._session.execute(insert(OutboxRow), [
+                {"message_id": m.message_id, "exchange": m.exchange,
+                 "routing_key": m.routing_key, "message_type": m.message_type,
+                 "content_type": m.content_type, "correlation_id": m.correlation_id,
+                 "headers": m.headers, "body": m.body, "created_at": now, "sent_at": None}
+                for m in self._messages
+            ])
+        return list(self._messages)
 
 
 def _json(data: Any) -> bytes:

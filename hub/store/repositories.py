@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.canonical.orders import Order
@@ -15,18 +15,20 @@ class Inbox:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._pending: dict[str, Any] | None = None
 
     async def reply_for(self, message_id: str) -> dict[str, Any] | None:
         row = await self._session.get(InboxRow, message_id)
         return None if row is None else row.reply
 
     def remember(self, message_id: str, operation: str, reply: dict[str, Any]) -> None:
-        self._session.add(
-            InboxRow(
-                message_id=message_id, operation=operation, reply=reply,
-                created_at=datetime.now(UTC),
-            )
-        )
+        self._pending = {"message_id": message_id, "operation": operation, "reply": reply,
+                         "created_at": datetime.now(UTC)}
+
+    async def flush(self) -> None:
+        if self._pending is not None:
+            await self._session.execute(insert(InboxRow), [self._pending])
+            self._pending = None
 
 
 class Orders:
@@ -64,25 +66,20 @@ class Orders:
         )
         return list((await self._session.execute(query)).scalars())
 
-    async def add_revision(self, order: Order, status: str, line_status: str) -> OrderRow:
-        """Store one whole revision with every line in ``line_status``."""
-        now = datetime.now(UTC)
-        row = OrderRow(
-            order_id=order.order_id, revision=order.revision, kind=order.kind,
-            account_id=order.account_id, partner_id=order.partner_id, currency=order.currency,
-            status=status, total=order.total(), submitted_at=order.submitted_at,
-            document=order.model_dump(mode="json"), created_at=now,
-        )
-        self._session.add(row)
-        await self._session.flush()  # lines reference the revision: it goes in first
-        self._session.add_all(
-            OrderLineRow(
-                order_id=order.order_id, revision=order.revision, line_id=item.line_id,
-                position=n, status=line_status, asset_id=item.asset_id, reason=None,
-            )
-            for n, item in enumerate(order.items)
-        )
-        return row
+    async def add_revision(self, order: Order, status: str, line_status: str) -> None:
+        """Store one whole revision with every line in ``line_status`` (two statements)."""
+        await self._session.execute(insert(OrderRow), [{
+            "order_id": order.order_id, "revision": order.revision, "kind": order.kind,
+            "account_id": order.account_id, "partner_id": order.partner_id,
+            "currency": order.currency, "status": status, "total": order.total(),
+            "submitted_at": order.submitted_at, "document": order.model_dump(mode="json"),
+            "created_at": datetime.now(UTC)}])
+        if order.items:
+            await self._session.execute(insert(OrderLineRow), [
+                {"order_id": order.order_id, "revision": order.revision,
+                 "line_id": item.line_id, "position": n, "status": line_status,
+                 "asset_id": item.asset_id, "reason": None}
+                for n, item in enumerate(order.items)])
 
     async def supersede(self, order_id: str, revision: int) -> None:
         """Mark a revision and its lines superseded by a newer one."""
