@@ -8,7 +8,7 @@ from pathlib import Path
 import aio_pika
 
 from demo import orders_story, show
-from demo.simulators import Billing, Provisioning
+from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.bootstrap import build_hub
 from hub.client import HubCaller
 from hub.settings import Settings
@@ -19,7 +19,9 @@ STORE = Path("demo.db")
 async def main() -> None:
     for leftover in STORE.parent.glob(f"{STORE.name}*"):
         leftover.unlink()
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{STORE.resolve()}")
+    inbox = CustomerInbox.start()
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{STORE.resolve()}",
+                        SMTP_URL=inbox.smtp_url)
     logging.basicConfig(filename="demo.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     show.console.print(f"[bold]Order Hub demo[/]: broker {settings.amqp_url.split('@')[-1]}, "
@@ -31,12 +33,13 @@ async def main() -> None:
         async with HubCaller(settings.amqp_url) as caller:
             await caller.listen([("hub.events", "#"), ("hub.out", "#")])
             billing, provisioning = Billing(caller), Provisioning(caller)
-            await orders_story.order_to_activation(caller, billing)
+            await orders_story.order_to_activation(caller, billing, inbox)
             await orders_story.revision_and_assets(caller, provisioning)
             await orders_story.delta_order(caller, provisioning)
             _summary(caller, billing)
     finally:
         await hub.stop()
+        inbox.stop()
     show.console.print("\n[bold green]demo finished[/]: the hub stopped cleanly.")
 
 

@@ -4,11 +4,12 @@ import copy
 
 from demo import show
 from demo.catalogue import ACCOUNT, family_plan_order
-from demo.simulators import Billing, Provisioning
+from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.client import HubCaller, dead_letters
 
 
-async def order_to_activation(caller: HubCaller, billing: Billing) -> None:
+async def order_to_activation(caller: HubCaller, billing: Billing,
+                              inbox: CustomerInbox) -> None:
     show.chapter("1. Order to activation", "Anna Jansen's rep turns her accepted quote into an "
                  "order: TeleMedia's family 1500-minute plan, three phones with voicemail and "
                  "roaming, and a home installation.")
@@ -20,6 +21,8 @@ async def order_to_activation(caller: HubCaller, billing: Billing) -> None:
     show.events(caller.seen)
     [document] = billing.documents("billing.order")
     show.xml(document.body)
+    [mail] = await inbox.wait()
+    show.step(f"Anna's mailbox (SMTP): [bold]{mail['Subject']}[/] from {mail['From']}")
 
     show.step("a careless integration sends an order with a price written as 59,00")
     bad = family_plan_order("ORD-1002", phones=1)

@@ -1,7 +1,10 @@
 """Simulated back office for the demo: billing checks the XML, provisioning reports status."""
 
 import asyncio
+import socket
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
 from lxml import etree
 
 from hub.client import HubCaller, Received
@@ -44,3 +47,35 @@ class Provisioning:
             last = await self.report(order, status)
             await asyncio.sleep(0.05)
         return last
+
+
+class CustomerInbox(Message):
+    """A real SMTP server on loopback standing in for the customers' mailboxes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mails: list = []
+
+    def handle_message(self, message) -> None:  # type: ignore[no-untyped-def]
+        self.mails.append(message)
+
+    @classmethod
+    def start(cls) -> "CustomerInbox":
+        inbox = cls()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        inbox._server = Controller(inbox, hostname="127.0.0.1", port=port)
+        inbox._server.start()
+        inbox.smtp_url = f"smtp://127.0.0.1:{port}"
+        return inbox
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    async def wait(self, count: int = 1, timeout: float = 10.0) -> list:
+        for _ in range(int(timeout / 0.1)):
+            if len(self.mails) >= count:
+                break
+            await asyncio.sleep(0.1)
+        return self.mails

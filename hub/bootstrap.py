@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from faststream.rabbit import Channel, RabbitBroker
 
 from connectors.amqp_publisher import AmqpPublisher
+from connectors.smtp_mailer import SmtpMailer
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.orders import OrderPolicy
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
 from hub.routes.fulfilment import fulfilment_router
+from hub.routes.notifications import mail_router
 from hub.routes.orders import order_router
 from hub.routes.policy import ErrorPolicy
 from hub.routes.publications import declare_publications
@@ -50,6 +52,9 @@ class Hub:
             default_channel=Channel(prefetch_count=self.settings.prefetch),
             log_level=logging.DEBUG, routers=[make(self.routes) for make in ROUTERS],
         )
+        if self.settings.smtp_url:
+            mailer = SmtpMailer(self.settings.smtp_url, self.settings.mail_from)
+            self.consumer.include_router(mail_router(queues, mailer))
         declare_publications(self.consumer)
         return self.consumer
 

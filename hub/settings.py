@@ -22,3 +22,6 @@ class Settings(BaseSettings):
     graceful_timeout: float = Field(default=20.0, gt=0, alias="HUB_GRACEFUL_TIMEOUT")
     outbox_sweep_seconds: float = Field(default=2.0, gt=0, alias="HUB_OUTBOX_SWEEP_SECONDS")
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
+    # acknowledgement e-mails: smtp://[user:password@]host:port, or smtps://; unset = queued only
+    smtp_url: str | None = Field(default=None, alias="SMTP_URL")
+    mail_from: str = Field(default="orders@telemedia.example", alias="HUB_MAIL_FROM")

@@ -10,6 +10,9 @@ EVENTS = RabbitExchange("hub.events", type=ExchangeType.TOPIC, durable=True)
 OUT = RabbitExchange("hub.out", type=ExchangeType.TOPIC, durable=True)
 DLX = RabbitExchange("hub.dlx", type=ExchangeType.TOPIC, durable=True)
 EXCHANGES = (ASI, EVENTS, OUT, DLX)
+# queues the hub's own connectors consume from hub.out: declared even when the connector is
+# off, so nothing sent to them is lost while it is
+CONNECTOR_QUEUES = (("hub.notifications.email", "notification.email"),)
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,20 @@ class QueuePolicy:
             }
         return self._queue(f"asi.{operation}", arguments, routing_key=operation)
 
+    def connector_queue(self, name: str, routing_key: str) -> RabbitQueue:
+        """A connector's own durable queue on ``hub.out``, dead-lettering to ``<name>.dlq``."""
+        arguments = {"x-dead-letter-exchange": DLX.name, "x-dead-letter-routing-key": name}
+        if self.quorum:
+            arguments |= {"x-delivery-limit": self.delivery_limit,
+                          "x-dead-letter-strategy": "at-least-once",
+                          "x-overflow": "reject-publish"}
+        return self._queue(name, arguments, routing_key=routing_key)
+
     def dead_letter_queue(self, operation: str) -> RabbitQueue:
-        return self._queue(f"asi.{operation}.dlq", {}, routing_key=f"asi.{operation}")
+        return self.dead_letter_queue_of(f"asi.{operation}")
+
+    def dead_letter_queue_of(self, name: str) -> RabbitQueue:
+        return self._queue(f"{name}.dlq", {}, routing_key=name)
 
     def _queue(self, name: str, arguments: dict, routing_key: str) -> RabbitQueue:
         if self.quorum:
@@ -70,6 +85,12 @@ async def _declare(broker: RabbitBroker, policy: QueuePolicy, operations: list[s
         await broker.declare_exchange(exchange)
     dlx = await broker.declare_exchange(DLX)
     asi = await broker.declare_exchange(ASI)
+    out = await broker.declare_exchange(OUT)
+    for name, key in CONNECTOR_QUEUES:
+        dlq = await broker.declare_queue(policy.dead_letter_queue_of(name))
+        await dlq.bind(dlx, routing_key=name)
+        queue = await broker.declare_queue(policy.connector_queue(name, key))
+        await queue.bind(out, routing_key=key)
     for operation in operations:
         dlq = await broker.declare_queue(policy.dead_letter_queue(operation))
         await dlq.bind(dlx, routing_key=f"asi.{operation}")

@@ -12,8 +12,11 @@ async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
     assert row is not None, "an order head always has its current revision"
     order = Order.model_validate(row.document)
     lines = {line.line_id: line for line in await uow.orders.lines(order_id, row.revision)}
+    # a fulfilled add line shows the asset it became
     items = [
-        OrderLineView(**item.model_dump(), status=lines[item.line_id].status)
+        OrderLineView(**item.model_dump() | {"asset_id": lines[item.line_id].asset_id
+                                             or item.asset_id},
+                      status=lines[item.line_id].status)
         for item in order.items
     ]
     return OrderView(

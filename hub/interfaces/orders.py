@@ -12,6 +12,7 @@ from hub.interfaces.installed_base import check_order_against_assets
 from hub.interfaces.order_revisions import cancel, check_revisable, revise
 from hub.interfaces.order_views import order_view
 from hub.interfaces.request import Request
+from hub.orders.revisions import revision_changes
 from hub.orders.rules import check_order
 from hub.store.unit_of_work import UnitOfWork
 
@@ -75,7 +76,7 @@ async def approve_order(approval: Approval, request: Request, uow: UnitOfWork) -
         for line in await uow.orders.lines(approval.order_id, approval.revision):
             line.status = status if status != "rejected" else "cancelled"
         if approval.decision == "approve":
-            release_to_fulfilment(uow, Order.model_validate(row.document))
+            await _release_approved(uow, Order.model_validate(row.document))
         else:
             uow.outbox.event("order.rejected", {
                 "order_id": approval.order_id, "revision": approval.revision,
@@ -95,6 +96,16 @@ async def get_order(ref: OrderRef, request: Request, uow: UnitOfWork) -> Reply:
                                          "order_id")])
     return Reply(status="ok", operation=request.operation, request_id=request.message_id,
                  result=view.model_dump(mode="json"))
+
+
+async def _release_approved(uow: UnitOfWork, order: Order) -> None:
+    """A held revision goes downstream with what it changed against the one before."""
+    changes = None
+    if order.revision > 1:
+        previous = await uow.orders.revision(order.order_id, order.revision - 1)
+        assert previous is not None, "revisions are numbered without gaps"
+        changes = revision_changes(Order.model_validate(previous.document).items, order.items)
+    release_to_fulfilment(uow, order, changes)
 
 
 async def _accept_new(uow: UnitOfWork, order: Order, held: bool) -> str:

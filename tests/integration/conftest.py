@@ -5,12 +5,12 @@ import pytest
 from hub.bootstrap import Hub
 from hub.client import HubCaller
 from hub.settings import Settings
-from tests.support.hubs import purge_asi_queues, running_hub, test_settings
+from tests.support.hubs import purge_asi_queues, running_hub, hub_settings
 
 
 @pytest.fixture
 async def settings(amqp_url: str, database_url: str) -> Settings:
-    settings = test_settings(amqp_url, database_url)
+    settings = hub_settings(amqp_url, database_url)
     await purge_asi_queues(settings)
     return settings
 

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 import aio_pika
 
 from hub.bootstrap import Hub, build_hub
-from hub.delivery.topology import QueuePolicy
+from hub.delivery.topology import CONNECTOR_QUEUES, QueuePolicy
 from hub.settings import Settings
 
 
-def test_settings(amqp_url: str, database_url: str, **overrides: object) -> Settings:
+def hub_settings(amqp_url: str, database_url: str, **overrides: object) -> Settings:
     values = {"amqp_url": amqp_url, "database_url": database_url,
               "HUB_OUTBOX_SWEEP_SECONDS": 0.5, "HUB_MAX_ATTEMPTS": 3,
               "HUB_GRACEFUL_TIMEOUT": 10.0}
@@ -22,7 +22,9 @@ def asi_queue_names(settings: Settings) -> list[str]:
     routes = build_hub(settings)
     routes.build_routes(QueuePolicy())
     ops = routes.routes.operations
-    return [f"asi.{op}" for op in ops] + [f"asi.{op}.dlq" for op in ops]
+    connectors = [name for name, _ in CONNECTOR_QUEUES]
+    return ([f"asi.{op}" for op in ops] + [f"asi.{op}.dlq" for op in ops] + connectors
+            + [f"{name}.dlq" for name in connectors])
 
 
 async def purge_asi_queues(settings: Settings) -> None:

@@ -1,0 +1,110 @@
+"""Pure order rules: well-formedness, line status, order status, revision changes."""
+
+import pytest
+
+from hub.canonical.orders import Order, OrderItem
+from hub.orders.revisions import revision_changes
+from hub.orders.rules import check_order
+from hub.orders.status import advance, order_status, past_point_of_no_return
+from tests.support.factories import a_line, an_order
+
+
+def codes(order: dict) -> list[tuple[str, str | None]]:
+    return [(e.code, e.path) for e in check_order(Order.model_validate(order))]
+
+
+def test_a_well_formed_order_breaks_no_rule():
+    assert codes(an_order("O-1", a_line("1"), a_line("2", parent_line_id="1"))) == []
+
+
+def test_every_problem_is_reported_not_just_the_first():
+    order = an_order("O-2", a_line("1"), a_line("1"), a_line("3", parent_line_id="X"),
+                     a_line("4", action="delete"))
+    assert codes(order) == [
+        ("line.duplicate_id", "items[0].line_id"), ("line.duplicate_id", "items[1].line_id"),
+        ("line.parent_unknown", "items[2].parent_line_id"),
+        ("line.asset_id_missing", "items[3].asset_id"),
+    ]
+
+
+def test_a_line_that_is_its_own_ancestor_is_refused():
+    order = an_order("O-3", a_line("1", parent_line_id="2"), a_line("2", parent_line_id="1"))
+    assert {c for c, _ in codes(order)} == {"line.parent_cycle"}
+
+
+@pytest.mark.parametrize("action", ["update", "delete", "suspend", "resume", "none"])
+def test_every_action_but_add_needs_an_asset_id(action):
+    assert codes(an_order("O-4", a_line("1", action=action))) == [
+        ("line.asset_id_missing", "items[0].asset_id")]
+
+
+def test_a_cancellation_may_have_no_items_but_a_new_order_may_not():
+    assert codes(an_order("O-5", kind="cancel", revision=2, items=[])) == []
+    assert codes(an_order("O-6", items=[])) == [("order.no_items", "items")]
+
+
+def test_revision_numbers_match_the_kind():
+    assert codes(an_order("O-7", revision=2)) == [("order.revision_invalid", "revision")]
+    assert codes(an_order("O-8", kind="revision")) == [("order.revision_invalid", "revision")]
+
+
+def test_a_line_priced_in_another_currency_is_refused():
+    line = a_line("1", price={"one_time": "5", "currency": "USD"})
+    assert codes(an_order("O-9", line)) == [("order.currency_mixed", "items[0].price.currency")]
+
+
+@pytest.mark.parametrize(("current", "reported", "after"), [
+    ("acknowledged", "in_progress", "in_progress"),
+    ("in_progress", "point_of_no_return", "point_of_no_return"),
+    ("point_of_no_return", "in_progress", "point_of_no_return"),
+    ("completed", "failed", "completed"),
+    ("failed", "completed", "failed"),
+    ("in_progress", "in_progress", "in_progress"),
+])
+def test_a_line_only_moves_forward(current, reported, after):
+    assert advance(current, reported) == after
+
+
+@pytest.mark.parametrize(("lines", "status"), [
+    (["acknowledged", "acknowledged"], "acknowledged"),
+    (["acknowledged", "in_progress"], "in_progress"),
+    (["completed", "point_of_no_return"], "in_progress"),
+    (["completed", "completed"], "completed"),
+    (["completed", "failed"], "partial"),
+    (["failed", "failed"], "failed"),
+])
+def test_order_status_is_derived_from_its_lines(lines, status):
+    assert order_status(lines) == status
+
+
+def test_point_of_no_return_is_passed_once_any_line_reaches_it():
+    assert not past_point_of_no_return(["acknowledged", "in_progress"])
+    assert past_point_of_no_return(["in_progress", "point_of_no_return"])
+    assert past_point_of_no_return(["completed"])
+
+
+def item(line_id: str, **overrides) -> OrderItem:
+    return OrderItem.model_validate(a_line(line_id, **overrides))
+
+
+def test_revision_changes_list_added_removed_and_changed_fields():
+    before = [item("1"), item("2", quantity=1), item("3")]
+    after = [item("1"), item("2", quantity=2, attributes={"minutes": 3000}), item("4")]
+    changes = revision_changes(before, after)
+    assert (changes.added, changes.removed) == (["4"], ["3"])
+    [changed] = changes.changed
+    assert changed.line_id == "2"
+    assert {(f.field, f.old, f.new) for f in changed.fields} == {
+        ("quantity", 1, 2), ("attributes.minutes", 1500, 3000)}
+
+
+def test_an_unchanged_revision_has_no_changes():
+    lines = [item("1"), item("2")]
+    changes = revision_changes(lines, lines)
+    assert (changes.added, changes.removed, changes.changed) == ([], [], [])
+
+
+def test_a_price_change_is_a_change_of_its_decimal_text():
+    changes = revision_changes([item("1")], [item("1", price={"recurring": "24.99"})])
+    assert [(f.field, f.old, f.new) for f in changes.changed[0].fields] == [
+        ("price.recurring", "19.99", "24.99")]
