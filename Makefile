@@ -27,6 +27,7 @@ unit: $(STAMP)
 bench: preflight
 	@$(BIN)/python -m bench.order_submit
 	@$(BIN)/python bench/asset_domain.py
+	@$(BIN)/python -m bench.opportunity_transfer
 
 run: preflight
 	@$(BIN)/hub run

@@ -2,12 +2,14 @@
 
 import asyncio
 import logging
+import secrets
 import sys
 from pathlib import Path
 
 import aio_pika
 
-from demo import orders_story, show
+from connectors.soap_crm_simulator import start_simulator
+from demo import orders_story, partner_story, show
 from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.bootstrap import build_hub
 from hub.client import HubCaller
@@ -20,8 +22,10 @@ async def main() -> None:
     for leftover in STORE.parent.glob(f"{STORE.name}*"):
         leftover.unlink()
     inbox = CustomerInbox.start()
+    crm_password = secrets.token_urlsafe(16)
+    crm_runner, crm_url, crm = await start_simulator(username="hub", password=crm_password)
     settings = Settings(database_url=f"sqlite+aiosqlite:///{STORE.resolve()}",
-                        SMTP_URL=inbox.smtp_url)
+                        SMTP_URL=inbox.smtp_url, HUB_PARTNER_SECRETS={"comtel": crm_password})
     logging.basicConfig(filename="demo.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     show.console.print(f"[bold]Order Hub demo[/]: broker {settings.amqp_url.split('@')[-1]}, "
@@ -36,10 +40,13 @@ async def main() -> None:
             await orders_story.order_to_activation(caller, billing, inbox)
             await orders_story.revision_and_assets(caller, provisioning)
             await orders_story.delta_order(caller, provisioning)
+            await partner_story.comtel_over_soap(caller, crm, crm_url)
+            await partner_story.northwind_over_amqp(caller, hub)
             _summary(caller, billing)
     finally:
         await hub.stop()
         inbox.stop()
+        await crm_runner.cleanup()
     show.console.print("\n[bold green]demo finished[/]: the hub stopped cleanly.")
 
 
@@ -47,7 +54,7 @@ async def _empty_asi_queues(amqp_url: str) -> None:
     """Start the story from empty queues: an earlier run may have left dead letters."""
     connection = await aio_pika.connect(amqp_url)
     async with connection:
-        for name in ("asi.order.submit", "asi.order.submit.dlq"):
+        for name in ("asi.order.submit", "asi.order.submit.dlq", "hub.notifications.email"):
             channel = await connection.channel()
             try:
                 await (await channel.declare_queue(name, passive=True)).purge()

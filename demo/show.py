@@ -26,8 +26,10 @@ def step(text: str) -> None:
 def reply(body: dict[str, Any]) -> None:
     style = STATUS_STYLE.get(body["status"], "white")
     line = f"  reply [{style}]{body['status']}[/]"
-    if body.get("result") and "status" in body["result"]:
-        line += f"  order status [bold]{body['result']['status']}[/]"
+    result = body.get("result") or {}
+    for key in ("status", "transfer_status", "external_id", "opportunity_id"):
+        if result.get(key):
+            line += f"  {key.replace('_', ' ')} [bold]{result[key]}[/]"
     console.print(line)
     for err in body.get("errors", []):
         console.print(f"    [red]{err['code']}[/] at [yellow]{err.get('path')}[/]: "

@@ -6,15 +6,20 @@ from dataclasses import dataclass, field
 from faststream.rabbit import Channel, RabbitBroker
 
 from connectors.amqp_publisher import AmqpPublisher
+from connectors.partner_directory import LiveCrmDirectory
 from connectors.smtp_mailer import SmtpMailer
+from hub.delivery.partner_vhosts import PartnerVhosts
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.orders import OrderPolicy
+from hub.interfaces.partner_calls import PartnerCalls
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
 from hub.routes.fulfilment import fulfilment_router
 from hub.routes.notifications import mail_router
+from hub.routes.opportunities import ChannelRoutes, opportunity_router
 from hub.routes.orders import order_router
+from hub.routes.partners import partner_router
 from hub.routes.policy import ErrorPolicy
 from hub.routes.publications import declare_publications
 from hub.settings import Settings
@@ -23,7 +28,7 @@ from hub.store.database import Database, open_database
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
-ROUTERS = (order_router, fulfilment_router, asset_router)
+ROUTERS = (order_router, fulfilment_router, asset_router, partner_router, opportunity_router)
 
 
 @dataclass
@@ -36,6 +41,11 @@ class Hub:
     relay: OutboxRelay
     consumer: RabbitBroker = field(init=False)
     routes: AsiRoutes = field(init=False)
+    partner_calls: PartnerCalls = field(init=False)
+    partner_vhosts: PartnerVhosts | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.partner_calls = partner_calls(self.settings)
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.database, self.relay.after_commit, correlation_id)
@@ -47,6 +57,7 @@ class Hub:
                              max_attempts=self.settings.max_attempts)
         self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
                                 order_policy=OrderPolicy(self.settings.approval_threshold))
+        self.routes = ChannelRoutes.of(self.routes, self.partner_calls)
         self.consumer = RabbitBroker(
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),
@@ -70,12 +81,18 @@ class Hub:
         await self.relay.start()
         await self.relay.sweep()
         await self.consumer.start()
+        self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
+                                            self.settings)
+        await self.partner_vhosts.start()
         log.info("hub consuming %d ASI queues (%s queues)", len(self.routes.operations),
                  "quorum" if quorum else "classic")
 
     async def stop(self) -> None:
         """Stop taking work, let in-flight messages finish, publish what they recorded."""
+        if self.partner_vhosts is not None:
+            await self.partner_vhosts.stop()
         await self.consumer.stop()
+        await self.partner_calls.directory.aclose()
         await self.relay.stop()
         await self.publisher.broker.stop()
         await self.database.dispose()
@@ -84,5 +101,15 @@ class Hub:
 def build_hub(settings: Settings) -> Hub:
     database = open_database(settings.database_url)
     publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG))
-    relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds)
+    relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
+                        settings.outbox_stale_seconds)
     return Hub(settings=settings, database=database, publisher=publisher, relay=relay)
+
+
+def partner_calls(settings: Settings) -> PartnerCalls:
+    """How this worker reaches partner CRMs; nothing connects until the first call."""
+    directory = LiveCrmDirectory(settings.amqp_url, settings.partner_secrets,
+                                 settings.partner_call_timeout)
+    return PartnerCalls(directory, attempts=settings.partner_call_attempts,
+                        first_backoff=settings.partner_backoff_seconds,
+                        max_backoff=settings.partner_backoff_max_seconds)

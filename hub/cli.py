@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from hub.partner_cli import partner_app
 from hub.settings import Settings
 
 app = typer.Typer(help="Order Hub: the order-to-cash integration hub on RabbitMQ.",
@@ -16,6 +17,7 @@ app.add_typer(db_app, name="db")
 dlq_app = typer.Typer(help="Dead letters: requests the hub refused or could not process.",
                       no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(partner_app, name="partner")
 
 
 @app.command()
@@ -24,7 +26,17 @@ def run() -> None:
     settings = Settings()
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(_run(settings))
+    from hub.preflight import HOW_TO_GET_ONE, broker_answers
+
+    if not broker_answers(settings.amqp_url):
+        where = settings.amqp_url.rsplit("@", 1)[-1]
+        typer.echo(HOW_TO_GET_ONE.format(where=where), err=True)
+        raise typer.Exit(1)
+    try:
+        asyncio.run(_run(settings))
+    except OSError as exc:
+        typer.echo(f"the hub could not reach a service it needs: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 async def _run(settings: Settings) -> None:

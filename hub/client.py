@@ -5,7 +5,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
@@ -45,7 +45,7 @@ class HubCaller:
         self.seen: list[Received] = []
         self._seen_changed = asyncio.Condition()
 
-    async def __aenter__(self) -> "HubCaller":
+    async def __aenter__(self) -> Self:
         self._connection = await aio_pika.connect_robust(self._url)
         self.channel: AbstractChannel = await self._connection.channel(publisher_confirms=True)
         self._replies = await self.channel.declare_queue(exclusive=True, auto_delete=True)

@@ -3,7 +3,6 @@
 import json
 
 import yaml
-
 from faststream.specification import AsyncAPI
 
 from hub.canonical.assets import Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult
@@ -17,6 +16,14 @@ from hub.canonical.opportunities import (
     TransferResult,
 )
 from hub.canonical.orders import Approval, Order, OrderItem, OrderRef, OrderView, SubmitResult
+from hub.canonical.partners import (
+    PartnerApproval,
+    PartnerLead,
+    PartnerOpportunityRef,
+    PartnerRegistration,
+    PartnerResult,
+    PartnerSuspension,
+)
 from hub.canonical.replies import Reply
 from hub.delivery.topology import QueuePolicy
 from hub.errors import HubError
@@ -27,6 +34,8 @@ CANONICAL = (
     FulfilmentUpdate,
     RevisionChanges, Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult,
     Opportunity, TransferRequest, OpportunityQuery, TransferResult,
+    PartnerRegistration, PartnerApproval, PartnerSuspension, PartnerResult, PartnerLead,
+    PartnerOpportunityRef,
 )
 
 

@@ -18,10 +18,21 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=1_048_576, ge=1024, alias="HUB_MAX_MESSAGE_BYTES")
     # deliveries of one message that failed on an unexpected error before it is dead-lettered
     max_attempts: int = Field(default=5, ge=1, le=50, alias="HUB_MAX_ATTEMPTS")
-    approval_threshold: Decimal = Field(default=Decimal("10000"), alias="HUB_APPROVAL_THRESHOLD")
+    approval_threshold: Decimal = Field(default=Decimal(10000), alias="HUB_APPROVAL_THRESHOLD")
     graceful_timeout: float = Field(default=20.0, gt=0, alias="HUB_GRACEFUL_TIMEOUT")
     outbox_sweep_seconds: float = Field(default=2.0, gt=0, alias="HUB_OUTBOX_SWEEP_SECONDS")
+    outbox_stale_seconds: float = Field(default=10.0, gt=0, alias="HUB_OUTBOX_STALE_SECONDS")
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
     # acknowledgement e-mails: smtp://[user:password@]host:port, or smtps://; unset = queued only
     smtp_url: str | None = Field(default=None, alias="SMTP_URL")
     mail_from: str = Field(default="orders@telemedia.example", alias="HUB_MAIL_FROM")
+    # the partner channel: calls to partner CRMs, and picking up newly provisioned partners
+    partner_call_timeout: float = Field(default=10.0, gt=0, alias="HUB_PARTNER_CALL_TIMEOUT")
+    partner_call_attempts: int = Field(default=4, ge=1, le=50, alias="HUB_PARTNER_CALL_ATTEMPTS")
+    partner_backoff_seconds: float = Field(default=0.5, ge=0, alias="HUB_PARTNER_BACKOFF_SECONDS")
+    partner_backoff_max_seconds: float = Field(default=8.0, ge=0,
+                                               alias="HUB_PARTNER_BACKOFF_MAX_SECONDS")
+    partner_reconcile_seconds: float = Field(default=5.0, gt=0,
+                                             alias="HUB_PARTNER_RECONCILE_SECONDS")
+    # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored
+    partner_secrets: dict[str, str] = Field(default_factory=dict, alias="HUB_PARTNER_SECRETS")

@@ -18,7 +18,7 @@ LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 def _docker_answers() -> bool:
     if shutil.which("docker") is None:
         return False
-    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
 
 
 def _port_answers(url: str, default_port: int) -> bool:

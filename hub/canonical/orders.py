@@ -22,8 +22,8 @@ ACTIONS: tuple[str, ...] = ("add", "update", "delete", "none", "suspend", "resum
 
 
 class Price(BaseModel):
-    one_time: Money = Decimal("0")
-    recurring: Money = Decimal("0")
+    one_time: Money = Decimal(0)
+    recurring: Money = Decimal(0)
     currency: Currency | None = None
 
 
@@ -58,7 +58,7 @@ class Order(BaseModel):
         """What the order is worth: one-time charges plus the first period of recurring ones."""
         return sum(
             ((i.price.one_time + i.price.recurring) * i.quantity for i in self.items),
-            Decimal("0"),
+            Decimal(0),
         )
 
 

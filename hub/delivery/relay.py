@@ -19,16 +19,22 @@ Publish = Callable[[OutgoingMessage], Awaitable[None]]
 class OutboxRelay:
     """Publishes fresh messages straight after commit; a sweeper catches any a crash left behind."""
 
-    def __init__(self, database: Database, publish: Publish, sweep_seconds: float) -> None:
+    def __init__(self, database: Database, publish: Publish, sweep_seconds: float,
+                 stale_seconds: float) -> None:
         self._database = database
         self._publish = publish
         self._sweep_seconds = sweep_seconds
+        # a row unsent for this long was left behind; younger ones are still on their way
+        self._stale = timedelta(seconds=stale_seconds)
         self._queue: asyncio.Queue[list[OutgoingMessage]] = asyncio.Queue()
         self._sent: list[str] = []
+        # handed over by a commit and not yet recorded as sent: the sweeper leaves these alone
+        self._in_hand: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     def after_commit(self, messages: list[OutgoingMessage]) -> None:
         """Hand over what a transaction just committed (called by the unit of work)."""
+        self._in_hand.update(m.message_id for m in messages)
         self._queue.put_nowait(messages)
 
     async def start(self) -> None:
@@ -76,6 +82,7 @@ class OutboxRelay:
                 .values(sent_at=datetime.now(UTC))
             )
             await session.commit()
+        self._in_hand.difference_update(ids)
 
     async def _sweep_loop(self) -> None:
         while True:
@@ -86,16 +93,17 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox sweep failed; trying again in %ss", self._sweep_seconds)
 
-    async def sweep(self, older_than: timedelta | None = None) -> int:
+    async def sweep(self) -> int:
         """Publish rows left unsent for a while (after a crash or a broker outage)."""
-        cutoff = datetime.now(UTC) - (older_than or timedelta(seconds=self._sweep_seconds))
+        cutoff = datetime.now(UTC) - self._stale
         async with self._database.writer(), self._database.sessions() as session:
-            rows = (await session.execute(
+            found = (await session.execute(
                 select(OutboxRow)
                 .where(OutboxRow.sent_at.is_(None), OutboxRow.created_at < cutoff)
                 .order_by(OutboxRow.id).limit(200)
                 .with_for_update(skip_locked=True)
             )).scalars().all()
+            rows = [row for row in found if row.message_id not in self._in_hand]
             for row in rows:
                 await self._publish(OutgoingMessage.from_row(row))
                 row.sent_at = datetime.now(UTC)

@@ -71,7 +71,7 @@ class _PolicyScope(BaseMiddleware):
             return await call_next(msg)
         except ValidationError as exc:
             return await self._refuse(raw, operation, errors_of(exc))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the policy: requeue, then dead-letter
             return await self._failed(raw, operation, exc)
 
     async def _refuse(self, raw: AbstractIncomingMessage, operation: str,

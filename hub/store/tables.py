@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -23,7 +23,7 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
 
 
 class InboxRow(Base):
@@ -120,4 +120,4 @@ class AssetRow(Base):
     from_line_id: Mapped[str | None] = mapped_column(Id)
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar = {"version_id_col": version}

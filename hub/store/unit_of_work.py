@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.store.asset_repository import Assets
 from hub.store.database import Database
-from hub.store.outbox import OutgoingMessage, Outbox
+from hub.store.outbox import Outbox, OutgoingMessage
+from hub.store.partner_repository import OpportunityLinks, Partners
 from hub.store.repositories import Inbox, Orders
 
 AfterCommit = Callable[[list[OutgoingMessage]], None]
@@ -22,6 +23,8 @@ class UnitOfWork:
     orders: Orders
     assets: Assets
     outbox: Outbox
+    partners: Partners
+    opportunities: OpportunityLinks
 
     def __init__(
         self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None
@@ -38,6 +41,8 @@ class UnitOfWork:
         self.orders = Orders(self.session)
         self.assets = Assets(self.session)
         self.outbox = Outbox(self.session, self.correlation_id)
+        self.partners = Partners(self.session)
+        self.opportunities = OpportunityLinks(self.session)
         return self
 
     async def __aexit__(

@@ -5,7 +5,7 @@ import pytest
 from hub.bootstrap import Hub
 from hub.client import HubCaller
 from hub.settings import Settings
-from tests.support.hubs import purge_asi_queues, running_hub, hub_settings
+from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
 
 
 @pytest.fixture

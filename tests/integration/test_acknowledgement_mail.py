@@ -9,7 +9,7 @@ from aiosmtpd.handlers import Message
 
 from hub.client import HubCaller
 from tests.support.factories import an_order
-from tests.support.hubs import running_hub, hub_settings
+from tests.support.hubs import hub_settings, running_hub
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 """Starting real hub workers against the real broker and database for a test."""
 
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aio_pika
 
@@ -12,7 +12,8 @@ from hub.settings import Settings
 
 def hub_settings(amqp_url: str, database_url: str, **overrides: object) -> Settings:
     values = {"amqp_url": amqp_url, "database_url": database_url,
-              "HUB_OUTBOX_SWEEP_SECONDS": 0.5, "HUB_MAX_ATTEMPTS": 3,
+              "HUB_OUTBOX_SWEEP_SECONDS": 0.5,
+              "HUB_OUTBOX_STALE_SECONDS": 2.0, "HUB_MAX_ATTEMPTS": 3,
               "HUB_GRACEFUL_TIMEOUT": 10.0}
     values |= overrides
     return Settings(**values)

@@ -1,0 +1,77 @@
+"""A partner's own virtual host: its queues, and the least privileges its RabbitMQ user gets.
+
+In ``partner.<id>`` the partner publishes requests to ``hub.asi`` (keys ``opportunity.*``) and
+its CRM's answers to the hub (keys ``lead.reply.*``); it reads only ``partner.replies`` (the
+hub's replies to it) and ``partner.inbound`` (what the hub sends its CRM via ``hub.partner``).
+The hub consumes ``asi.opportunity.*`` there, dead-lettering to ``asi.<op>.dlq`` in that vhost.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+
+from hub.delivery.topology import ASI, DLX, QueuePolicy
+
+PARTNER_OPERATIONS = ("opportunity.transfer", "opportunity.update", "opportunity.query")
+TO_PARTNER = RabbitExchange("hub.partner", type=ExchangeType.TOPIC, durable=True)
+INBOUND_QUEUE = "partner.inbound"
+REPLIES_QUEUE = "partner.replies"
+LEAD_REPLY_PREFIX = "lead.reply."
+
+
+def vhost_of(partner_id: str) -> str:
+    return f"partner.{partner_id}"
+
+
+def vhost_url(amqp_url: str, vhost: str) -> str:
+    """The same broker and credentials as ``amqp_url``, on another virtual host."""
+    parts = urlsplit(amqp_url)
+    return urlunsplit(parts._replace(path="/" + quote(vhost, safe="")))
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """``rabbitmqctl set_permissions`` and ``set_topic_permissions`` of one partner user."""
+
+    configure: str
+    write: str
+    read: str
+    topic_exchange: str
+    topic_write: str
+    topic_read: str
+
+
+def partner_permissions() -> Permissions:
+    """Configure nothing; write only to ``hub.asi``; read only its replies and inbound queue."""
+    operations = "|".join(re.escape(op) for op in PARTNER_OPERATIONS)
+    return Permissions(
+        configure="^$",
+        write=f"^{re.escape(ASI.name)}$",
+        read=f"^({re.escape(REPLIES_QUEUE)}|{re.escape(INBOUND_QUEUE)})$",
+        topic_exchange=ASI.name,
+        topic_write=f"^({operations}|{re.escape(LEAD_REPLY_PREFIX)}[A-Za-z0-9-]+)$",
+        topic_read="^$",
+    )
+
+
+async def declare_partner_topology(broker: RabbitBroker, policy: QueuePolicy) -> None:
+    """Declare the partner vhost's exchanges and queues as an administrator; safe to repeat."""
+    asi = await broker.declare_exchange(ASI)
+    dlx = await broker.declare_exchange(DLX)
+    to_partner = await broker.declare_exchange(TO_PARTNER)
+    for operation in PARTNER_OPERATIONS:
+        dlq = await broker.declare_queue(policy.dead_letter_queue(operation))
+        await dlq.bind(dlx, routing_key=f"asi.{operation}")
+        queue = await broker.declare_queue(policy.asi_queue(operation))
+        await queue.bind(asi, routing_key=operation)
+    await broker.declare_queue(_plain_queue(REPLIES_QUEUE, policy))
+    inbound = await broker.declare_queue(_plain_queue(INBOUND_QUEUE, policy))
+    await inbound.bind(to_partner, routing_key="#")
+
+
+def _plain_queue(name: str, policy: QueuePolicy) -> RabbitQueue:
+    if policy.quorum:
+        return RabbitQueue(name, durable=True, queue_type=QueueType.QUORUM)
+    return RabbitQueue(name, durable=True)

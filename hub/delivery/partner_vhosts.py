@@ -1,0 +1,103 @@
+"""Consuming every provisioned partner's vhost: one broker connection per partner.
+
+A partner provisioned while the hub runs is picked up by the next reconciliation (every
+``HUB_PARTNER_RECONCILE_SECONDS``), by every hub worker. Suspended partners stay consumed so
+that their requests are answered ``partner.not_approved`` rather than left waiting.
+"""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import replace
+
+from faststream.rabbit import Channel, RabbitBroker
+
+from connectors.amqp_publisher import AmqpPublisher
+from hub.canonical.partners import PartnerProfile
+from hub.delivery.partner_topology import declare_partner_topology, vhost_url
+from hub.routes.asi import AsiRoutes
+from hub.routes.partner_channel import partner_channel_router
+from hub.settings import Settings
+from hub.store.database import Database
+from hub.store.partner_inbox import PartnerUnitOfWork
+from hub.store.unit_of_work import AfterCommit, UnitOfWork
+
+log = logging.getLogger("hub.partners")
+
+
+class PartnerVhosts:
+    """The partner vhosts this worker consumes; :meth:`reconcile` adds newly provisioned ones."""
+
+    def __init__(self, routes: AsiRoutes, database: Database, after_commit: AfterCommit,
+                 settings: Settings) -> None:
+        self._routes = routes
+        self._database = database
+        self._after_commit = after_commit
+        self._settings = settings
+        self.brokers: dict[str, RabbitBroker] = {}
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.reconcile()
+        self._task = asyncio.create_task(self._keep_reconciling(), name="partner-vhosts")
+
+    async def stop(self) -> None:
+        """Stop consuming every partner vhost, letting in-flight requests finish."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        async with self._lock:
+            for broker in self.brokers.values():
+                await broker.stop()
+            self.brokers.clear()
+
+    async def reconcile(self) -> None:
+        """Start consuming the vhost of every provisioned partner not consumed yet."""
+        async with self._lock:
+            async with UnitOfWork(self._database, self._after_commit) as uow:
+                partners = await uow.partners.profiles()
+            for partner in partners:
+                if partner.vhost and partner.partner_id not in self.brokers:
+                    await self._consume(partner, partner.vhost)
+
+    async def _consume(self, partner: PartnerProfile, vhost: str) -> None:
+        settings = self._settings
+        broker = RabbitBroker(vhost_url(settings.amqp_url, vhost),
+                              graceful_timeout=settings.graceful_timeout,
+                              default_channel=Channel(prefetch_count=settings.prefetch),
+                              log_level=logging.DEBUG)
+        publisher = AmqpPublisher(broker)
+        routes = self._routes_in(vhost, publisher)
+        broker.include_router(partner_channel_router(routes, partner.partner_id))
+        try:
+            await publisher.connect()
+            await declare_partner_topology(broker, routes.queues)
+            await broker.start()
+        # a vhost just deleted, a broker away: try again next round
+        except Exception as exc:  # noqa: BLE001
+            log.warning("cannot consume %s yet: %r", vhost, exc)
+            await broker.stop()
+            return
+        self.brokers[partner.partner_id] = broker
+        log.info("consuming partner vhost %s", vhost)
+
+    def _routes_in(self, vhost: str, publisher: AmqpPublisher) -> AsiRoutes:
+        """The hub's routes, with replies, inbox and dead letters kept inside ``vhost``."""
+
+        def new_uow(correlation_id: str | None) -> UnitOfWork:
+            return PartnerUnitOfWork(self._database, self._after_commit, correlation_id,
+                                     namespace=vhost)
+
+        policy = replace(self._routes.error_policy, new_uow=new_uow,
+                         dead_letter=publisher.dead_letter)
+        return replace(self._routes, error_policy=policy, new_uow=new_uow, operations=[])
+
+    async def _keep_reconciling(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.partner_reconcile_seconds)
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("partner vhost reconciliation failed; trying again later")

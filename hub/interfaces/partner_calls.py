@@ -1,0 +1,49 @@
+"""Calling a partner's CRM from a use case: outside any transaction, retried with backoff."""
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from connectors.partner_directory import CrmDirectory
+from connectors.partner_port import PartnerCrm, PartnerUnavailable
+from hub.canonical.partners import PartnerProfile
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PartnerCalls:
+    """How the hub reaches partner CRMs: which connector, and how hard it tries."""
+
+    directory: CrmDirectory
+    attempts: int = 4
+    first_backoff: float = 0.5
+    max_backoff: float = 8.0
+
+    async def call(self, partner: PartnerProfile, action: Callable[[PartnerCrm], Awaitable[T]]
+                   ) -> T:
+        """Run ``action`` on the partner's CRM; retry while it is unavailable, never on refusal."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential_jitter(multiplier=self.first_backoff, max=self.max_backoff,
+                                         jitter=self.first_backoff),
+            retry=retry_if_exception_type(PartnerUnavailable), reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await action(await self.directory.crm_for(partner))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def idempotency_key(operation: str, partner_id: str, message_id: str) -> str:
+    """The key a partner deduplicates by: the same request message always gives the same key."""
+    digest = hashlib.sha256(f"{operation}\n{partner_id}\n{message_id}".encode()).hexdigest()
+    return f"hub-{operation}-{digest[:40]}"

@@ -1,0 +1,101 @@
+"""Loading and saving partners, their accounts, and the opportunities shared with them."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.canonical.partners import Connector, PartnerProfile, PartnerRegistration
+from hub.store.partner_tables import OpportunityLinkRow, PartnerAccountRow, PartnerRow
+
+
+class Partners:
+    """The partner registry."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, partner_id: str, *, lock: bool = False) -> PartnerRow | None:
+        query = select(PartnerRow).where(PartnerRow.partner_id == partner_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def profile(self, partner_id: str) -> PartnerProfile | None:
+        row = await self.get(partner_id)
+        return None if row is None else _profile(row, await self.accounts(partner_id))
+
+    async def profiles(self) -> list[PartnerProfile]:
+        rows = (await self._session.execute(select(PartnerRow).order_by(PartnerRow.partner_id)))
+        return [_profile(row, await self.accounts(row.partner_id)) for row in rows.scalars()]
+
+    def add(self, registration: PartnerRegistration) -> PartnerRow:
+        now = datetime.now(UTC)
+        row = PartnerRow(
+            partner_id=registration.partner_id, name=registration.name, status="applied",
+            connector_kind=registration.connector.kind,
+            connector=registration.connector.model_dump(exclude={"kind"}, exclude_none=True),
+            vocabulary=registration.spoken_vocabulary(), vhost=None, created_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        return row
+
+    async def accounts(self, partner_id: str) -> list[str]:
+        query = (select(PartnerAccountRow.account_id)
+                 .where(PartnerAccountRow.partner_id == partner_id)
+                 .order_by(PartnerAccountRow.account_id))
+        return list((await self._session.execute(query)).scalars())
+
+    async def assign(self, partner_id: str, accounts: list[str]) -> None:
+        """Assign accounts to the partner; ones it already has are left as they are."""
+        known = set(await self.accounts(partner_id))
+        self._session.add_all(PartnerAccountRow(partner_id=partner_id, account_id=account)
+                              for account in dict.fromkeys(accounts) if account not in known)
+
+    async def has_account(self, partner_id: str, account_id: str) -> bool:
+        row = await self._session.get(PartnerAccountRow, (partner_id, account_id))
+        return row is not None
+
+
+class OpportunityLinks:
+    """The cross-reference of opportunities shared between the brand owner and a partner."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, opportunity_id: str, partner_id: str, *, lock: bool = False
+                  ) -> OpportunityLinkRow | None:
+        query = select(OpportunityLinkRow).where(OpportunityLinkRow.opportunity_id == opportunity_id,
+                                                 OpportunityLinkRow.partner_id == partner_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def by_external_id(self, partner_id: str, external_id: str, *, lock: bool = False
+                             ) -> OpportunityLinkRow | None:
+        query = select(OpportunityLinkRow).where(OpportunityLinkRow.partner_id == partner_id,
+                                                 OpportunityLinkRow.external_id == external_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    def add(self, opportunity_id: str, partner_id: str, *, origin: str, transfer_status: str,
+            document: dict[str, Any], external_id: str | None = None,
+            call_key: str | None = None) -> OpportunityLinkRow:
+        row = OpportunityLinkRow(
+            opportunity_id=opportunity_id, partner_id=partner_id, origin=origin,
+            external_id=external_id, transfer_status=transfer_status, reason=None,
+            call_key=call_key, document=document, updated_at=datetime.now(UTC),
+        )
+        self._session.add(row)
+        return row
+
+
+def _profile(row: PartnerRow, accounts: list[str]) -> PartnerProfile:
+    return PartnerProfile(
+        partner_id=row.partner_id, name=row.name, status=row.status,
+        connector=Connector(kind=row.connector_kind, **row.connector),
+        vocabulary=row.vocabulary, accounts=accounts, vhost=row.vhost,
+    )

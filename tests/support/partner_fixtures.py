@@ -1,0 +1,68 @@
+"""Fixtures of the partner channel tests: a hub with three enrolled partners and their CRMs."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from connectors.amqp_crm_simulator import AmqpCrmSimulator
+from connectors.soap_crm_simulator import CrmState, start_simulator
+from hub.bootstrap import Hub
+from hub.settings import Settings
+from tests.support.hubs import purge_asi_queues, running_hub
+from tests.support.partners import (
+    AMQP_PARTNER,
+    OTHER_PARTNER,
+    SOAP_PASSWORD,
+    SOAP_USER,
+    TEST_PARTNERS,
+    enrol_partners,
+    partner_settings,
+    partner_url,
+    provision_on_broker,
+    purge_partner_queues,
+)
+
+
+@pytest.fixture(scope="session")
+async def provisioned_partners(amqp_url: str) -> None:
+    """The test partners' vhosts, users and queues on the real broker, made once per run."""
+    settings = partner_settings(amqp_url, "sqlite+aiosqlite:///:memory:")
+    for partner_id in TEST_PARTNERS:
+        await provision_on_broker(settings, partner_id)
+
+
+@pytest.fixture
+async def channel_settings(amqp_url: str, database_url: str, provisioned_partners: None
+                           ) -> Settings:
+    settings = partner_settings(amqp_url, database_url)
+    await purge_asi_queues(settings)
+    for partner_id in TEST_PARTNERS:
+        await purge_partner_queues(amqp_url, partner_id)
+    return settings
+
+
+@pytest.fixture
+async def soap_crm() -> AsyncIterator[tuple[str, CrmState]]:
+    runner, url, state = await start_simulator(username=SOAP_USER, password=SOAP_PASSWORD)
+    yield url, state
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def channel_hub(channel_settings: Settings, soap_crm: tuple[str, CrmState]
+                      ) -> AsyncIterator[Hub]:
+    async with running_hub(channel_settings) as hub:
+        await enrol_partners(hub, soap_crm[0])
+        yield hub
+
+
+@pytest.fixture
+async def amqp_crm(amqp_url: str, channel_hub: Hub) -> AsyncIterator[AmqpCrmSimulator]:
+    async with AmqpCrmSimulator(partner_url(amqp_url, AMQP_PARTNER), AMQP_PARTNER) as crm:
+        yield crm
+
+
+@pytest.fixture
+async def other_crm(amqp_url: str, channel_hub: Hub) -> AsyncIterator[AmqpCrmSimulator]:
+    async with AmqpCrmSimulator(partner_url(amqp_url, OTHER_PARTNER), OTHER_PARTNER) as crm:
+        yield crm
