@@ -17,7 +17,7 @@ from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
 from hub.routes.fulfilment import fulfilment_router
 from hub.routes.notifications import mail_router
-from hub.routes.opportunities import ChannelRoutes, opportunity_router
+from hub.routes.opportunities import opportunity_router
 from hub.routes.orders import order_router
 from hub.routes.partners import partner_router
 from hub.routes.policy import ErrorPolicy
@@ -56,8 +56,8 @@ class Hub:
                              max_bytes=self.settings.max_message_bytes,
                              max_attempts=self.settings.max_attempts)
         self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
-                                order_policy=OrderPolicy(self.settings.approval_threshold))
-        self.routes = ChannelRoutes.of(self.routes, self.partner_calls)
+                                order_policy=OrderPolicy(self.settings.approval_threshold),
+                                partner_calls=self.partner_calls)
         self.consumer = RabbitBroker(
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),

@@ -95,10 +95,12 @@ def asyncapi(
     out: Path = typer.Option(Path("contracts/asyncapi.yaml"), help="Where to write it."),
     check: bool = typer.Option(False, help="Fail if the file differs from the code."),
 ) -> None:
-    """Generate the AsyncAPI document from the routes."""
-    from hub.contracts import asyncapi_yaml
+    """Generate the AsyncAPI documents from the routes (brand owner's and partners')."""
+    from hub.contracts import asyncapi_yaml, partner_asyncapi_yaml
 
-    _write_or_check(out, asyncapi_yaml(), check)
+    _write_or_check(out, asyncapi_yaml(), check, "hub asyncapi")
+    _write_or_check(out.parent / "partners" / "asyncapi.yaml", partner_asyncapi_yaml(), check,
+                    "hub asyncapi")
 
 
 @app.command()
@@ -110,13 +112,13 @@ def schemas(
     from hub.contracts import json_schemas
 
     for name, text in json_schemas().items():
-        _write_or_check(out / name, text, check)
+        _write_or_check(out / name, text, check, "hub schemas")
 
 
-def _write_or_check(path: Path, text: str, check: bool) -> None:
+def _write_or_check(path: Path, text: str, check: bool, command: str) -> None:
     if check:
         if not path.exists() or path.read_text() != text:
-            typer.echo(f"{path} is out of date: run `hub {path.parts[0]}` and commit", err=True)
+            typer.echo(f"{path} is out of date: run `{command}` and commit", err=True)
             raise typer.Exit(1)
         return
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from faststream.rabbit import RabbitRouter
 
 from hub.delivery.topology import ASI, QueuePolicy
 from hub.interfaces.orders import OrderPolicy
+from hub.interfaces.partner_calls import PartnerCalls
 from hub.interfaces.request import Request
 from hub.routes.policy import ErrorPolicy
 from hub.store.unit_of_work import UnitOfWork
@@ -22,6 +23,7 @@ class AsiRoutes:
     error_policy: ErrorPolicy
     new_uow: Callable[[str | None], UnitOfWork]
     order_policy: OrderPolicy
+    partner_calls: PartnerCalls | None = None
     operations: list[str] = field(default_factory=list)
 
     def router(self) -> RabbitRouter:

@@ -19,7 +19,7 @@ from hub.delivery.partner_topology import (
 from hub.interfaces.partners import approve_partner, record_provisioned, register_partner
 from hub.interfaces.request import Request
 from hub.settings import Settings
-from tests.support.hubs import hub_settings
+from tests.support.hubs import dead_letters, hub_settings
 
 AMQP_PARTNER, SOAP_PARTNER, OTHER_PARTNER = "t-amqp", "t-soap", "t-other"
 TEST_PARTNERS = (AMQP_PARTNER, SOAP_PARTNER, OTHER_PARTNER)
@@ -87,14 +87,7 @@ def _request(operation: str, partner_id: str) -> Request:
 async def partner_dead_letters(amqp_url: str, partner_id: str, operation: str
                                ) -> list[aio_pika.IncomingMessage]:
     """Take every message out of ``asi.<operation>.dlq`` in the partner's vhost."""
-    found = []
-    connection = await aio_pika.connect(vhost_url(amqp_url, vhost_of(partner_id)))
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.get_queue(f"asi.{operation}.dlq", ensure=False)
-        while (message := await queue.get(fail=False, no_ack=True)) is not None:
-            found.append(message)
-    return found
+    return await dead_letters(vhost_url(amqp_url, vhost_of(partner_id)), operation)
 
 
 def an_opportunity(opportunity_id: str = "OPP-1", **overrides: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from hub.contracts import asyncapi_yaml, json_schemas
+from hub.contracts import asyncapi_yaml, json_schemas, partner_asyncapi_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -11,6 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_asyncapi_document_matches_the_routes():
     committed = (ROOT / "contracts" / "asyncapi.yaml").read_text()
     assert committed == asyncapi_yaml(), "contracts/asyncapi.yaml drifted: run `hub asyncapi`"
+
+
+def test_partner_asyncapi_document_matches_the_partner_routes():
+    committed = (ROOT / "contracts" / "partners" / "asyncapi.yaml").read_text()
+    assert committed == partner_asyncapi_yaml(), "drifted: run `hub asyncapi`"
 
 
 def test_json_schemas_match_the_canonical_models():
