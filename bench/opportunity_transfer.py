@@ -17,12 +17,12 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 
 import aio_pika
 from rich.console import Console
 from rich.table import Table
 
+from bench.figures import Result
 from bench.order_submit import POSTGRES_URL, purge, reset_postgres, stop_server
 from bench.order_submit import start_server as start_and_wait
 from hub.canonical.partners import PartnerApproval, PartnerRegistration
@@ -39,23 +39,6 @@ AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 WINDOW = 100  # requests in flight from the generator
 SOAP_PARTNER, AMQP_PARTNER = "bench-soap", "bench-amqp"
 SOAP_PASSWORD, PARTNER_PASSWORD = "bench-soap-secret", "bench-partner-password"
-
-
-@dataclass
-class Result:
-    name: str
-    transfers: int
-    seconds: float
-    latencies: list[float]
-    failed: int
-
-    @property
-    def rate(self) -> float:
-        return self.transfers / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
 async def drive(name: str, exchange_name: str, partner_id: str, transfers: int) -> Result:
@@ -164,7 +147,7 @@ async def run_hub(kind: str, partner_id: str, database: str, database_url: str,
 
 def report(results: list[Result]) -> None:
     table = Table(title=f"opportunity.transfer: request in -> lead created at the partner -> "
-                        f"reply ({results[0].transfers} transfers, {WINDOW} in flight)")
+                        f"reply ({results[0].count} transfers, {WINDOW} in flight)")
     for column in ("path", "transfers/s", "p50 ms", "p99 ms", "vs raw", "failed"):
         table.add_column(column, justify="right" if column != "path" else "left")
     baselines = {r.name.rsplit(", ", 1)[-1]: r.rate for r in results if r.name.startswith("raw")}

@@ -10,33 +10,17 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 
 import aio_pika
 from rich.console import Console
 from rich.table import Table
 
+from bench.figures import Result
 from tests.support.factories import a_line, an_order
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WINDOW = 200  # requests in flight from the generator
-
-
-@dataclass
-class Result:
-    name: str
-    orders: int
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def rate(self) -> float:
-        return self.orders / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
 async def drive(name: str, exchange_name: str, orders: int, out_exchange: str) -> Result:
@@ -142,7 +126,7 @@ async def reset_postgres() -> None:
 
 def report(results: list[Result]) -> None:
     baseline = results[0].rate
-    table = Table(title=f"order.submit: request in -> billing message out ({results[0].orders} "
+    table = Table(title=f"order.submit: request in -> billing message out ({results[0].count} "
                         "orders, 5 messages out per order, confirms on)")
     for column in ("path", "orders/s", "p50 ms", "p99 ms", "vs raw"):
         table.add_column(column, justify="right" if column != "path" else "left")
