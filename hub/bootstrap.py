@@ -93,7 +93,7 @@ class Hub:
             await self.partner_vhosts.stop()
         await self.consumer.stop()
         await self.partner_calls.directory.aclose()
-        await self.relay.stop()
+        await self.relay.stop(timeout=self.settings.graceful_timeout)
         await self.publisher.broker.stop()
         await self.database.dispose()
 
