@@ -13,7 +13,7 @@ async def sync_assets(uow: UnitOfWork, order: Order, lines: list[OrderLineRow]) 
     by_id = {line.line_id: line for line in lines}
     completed = {line.line_id for line in lines if line.status == "completed"}
     items = [_with_reported_asset(item, by_id[item.line_id]) for item in order.items]
-    base = await uow.assets.installed_base(order.account_id)
+    base = await uow.assets.installed_base(order.account_id, lock=True)
     replay = replay_order(base, order.account_id, order.order_id, order.revision, items,
                           completed)
     uow.assets.save(replay.base, {change.asset_id for change in replay.changes})

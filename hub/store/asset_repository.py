@@ -14,9 +14,16 @@ class Assets:
         self._session = session
         self._rows: dict[str, AssetRow] = {}
 
-    async def installed_base(self, account_id: str) -> dict[str, AssetRecord]:
-        """Every asset of the account, terminated ones included (ids are never reused)."""
+    async def installed_base(self, account_id: str, *, lock: bool = False
+                             ) -> dict[str, AssetRecord]:
+        """Every asset of the account, terminated ones included (ids are never reused).
+
+        ``lock`` holds the rows until commit, so two workers changing one account's assets
+        take turns (PostgreSQL; SQLite has one writer anyway).
+        """
         query = select(AssetRow).where(AssetRow.account_id == account_id)
+        if lock:
+            query = query.with_for_update()
         rows = (await self._session.execute(query)).scalars().all()
         self._rows |= {row.asset_id: row for row in rows}
         return {row.asset_id: _record(row) for row in rows}
