@@ -68,10 +68,14 @@ class OutboxRelay:
             except Exception:
                 # left unsent in the table: the sweeper publishes them once the broker is back
                 log.exception("publishing from the outbox failed; the sweeper will retry")
+                self._in_hand.difference_update(m.message_id for b in batches for m in b)
             finally:
                 for _ in batches:
                     self._queue.task_done()
-            await self._mark_sent()
+            try:
+                await self._mark_sent()
+            except Exception:
+                log.exception("recording sent messages failed; trying again with the next batch")
 
     async def _publish_batches(self, batches: list[list[OutgoingMessage]]) -> None:
         # pipelined on one confirmed channel: publishes go out in order, confirms come back later
@@ -83,12 +87,16 @@ class OutboxRelay:
         if not self._sent:
             return
         ids, self._sent = self._sent, []
-        async with self._database.writer(), self._database.sessions() as session:
-            await session.execute(
-                update(OutboxRow).where(OutboxRow.message_id.in_(ids))
-                .values(sent_at=datetime.now(UTC))
-            )
-            await session.commit()
+        try:
+            async with self._database.writer(), self._database.sessions() as session:
+                await session.execute(
+                    update(OutboxRow).where(OutboxRow.message_id.in_(ids))
+                    .values(sent_at=datetime.now(UTC))
+                )
+                await session.commit()
+        except Exception:
+            self._sent = ids + self._sent
+            raise
         self._in_hand.difference_update(ids)
 
     async def _sweep_loop(self) -> None:

@@ -110,3 +110,25 @@ async def _restart_broker() -> None:
         process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL,
                                                        stderr=subprocess.DEVNULL)
         assert await process.wait() == 0, f"{' '.join(command)} failed"
+
+
+async def test_messages_whose_publish_failed_are_published_by_the_sweeper(
+    settings, caller: HubCaller
+):
+    async with running_hub(settings) as worker:
+        real_publish = worker.relay._publish
+        failures = 0
+
+        async def broker_refuses_once(message):
+            nonlocal failures
+            if message.routing_key == "order.accepted" and failures == 0:
+                failures += 1
+                raise ConnectionError("channel closed under the relay")
+            await real_publish(message)
+
+        worker.relay._publish = broker_refuses_once
+        reply = await caller.call("order.submit", an_order("ORD-RETRY"))
+        assert reply.json()["status"] == "accepted"
+        [accepted] = await caller.wait_for("order.accepted", order_id="ORD-RETRY", timeout=15)
+    assert failures == 1
+    assert accepted.json()["data"]["order_id"] == "ORD-RETRY"
