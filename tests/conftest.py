@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 import pytest
 
 from hub.preflight import broker_answers
+from hub.delivery.partner_topology import vhost_url
+from tests.support.namespace import NAMESPACE
 
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -26,11 +28,44 @@ def _port_answers(url: str, default_port: int) -> bool:
     return broker_answers(f"amqp://{parsed.hostname}:{parsed.port or default_port}/")
 
 
+def _own_vhost(url: str) -> str:
+    """A virtual host of this run's own, made with rabbitmqctl beside the broker."""
+    vhost = f"test{NAMESPACE}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], capture_output=True, check=False)
+    user = urlparse(url).username or "guest"
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
+                   capture_output=True, check=True)
+    return vhost_url(url, vhost)
+
+
+def _own_database(url: str) -> str:
+    """A database of this run's own on the same PostgreSQL server."""
+    import asyncio
+
+    import asyncpg
+
+    name = f"test{NAMESPACE}".replace("-", "_")
+    plain = url.replace("+asyncpg", "")
+
+    async def create() -> None:
+        connection = await asyncpg.connect(plain)
+        try:
+            exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1",
+                                               name)
+            if not exists:
+                await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
 @pytest.fixture(scope="session")
 def amqp_url() -> Iterator[str]:
     url = os.environ.get("AMQP_URL", LOCAL_AMQP)
     if broker_answers(url):
-        yield url
+        yield _own_vhost(url) if NAMESPACE else url
         return
     if _docker_answers():
         from testcontainers.rabbitmq import RabbitMqContainer
@@ -47,7 +82,7 @@ def amqp_url() -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     url = os.environ.get("TEST_POSTGRES_URL", LOCAL_POSTGRES)
     if _port_answers(url, 5432):
-        yield url
+        yield _own_database(url) if NAMESPACE else url
         return
     if _docker_answers():
         from testcontainers.postgres import PostgresContainer

@@ -15,12 +15,13 @@ from connectors.rabbitmq_admin import revoke
 from hub.cli import app
 from hub.client import HubCaller
 from hub.delivery.partner_provisioning import partner_access
-from hub.delivery.partner_topology import REPLIES_QUEUE, vhost_url
+from hub.delivery.partner_topology import REPLIES_QUEUE, vhost_of, vhost_url
 from hub.settings import Settings
 from tests.support.hubs import dead_letters
 from tests.support.partners import (
     ACCOUNT,
     AMQP_PARTNER,
+    CLI_PARTNER,
     OTHER_ACCOUNT,
     OTHER_PARTNER,
     a_partner_lead,
@@ -96,7 +97,7 @@ async def test_a_partner_transfers_its_own_lead_to_the_brand_owner(
     reply = await amqp_crm.call("opportunity.transfer", {"lead": a_partner_lead("00Q9001")})
 
     assert reply["status"] == "accepted"
-    assert reply["result"] == {"opportunity_id": "t-amqp.00Q9001", "partner_id": AMQP_PARTNER,
+    assert reply["result"] == {"opportunity_id": f"{AMQP_PARTNER}.00Q9001", "partner_id": AMQP_PARTNER,
                                "transfer_status": "transfer_successful",
                                "external_id": "00Q9001", "reason": None}
     [received] = await caller.wait_for("opportunity.received", partner_id=AMQP_PARTNER)
@@ -117,7 +118,7 @@ async def test_a_partner_updates_and_queries_its_shared_lead(
     update = a_partner_lead("00Q9002", StageName="Closed Won", Probability=100,
                             Amount="950.00")
     reply = await amqp_crm.call("opportunity.update", {"lead": update})
-    queried = await amqp_crm.call("opportunity.query", {"opportunity_id": "t-amqp.00Q9002"})
+    queried = await amqp_crm.call("opportunity.query", {"opportunity_id": f"{AMQP_PARTNER}.00Q9002"})
 
     assert reply["result"]["transfer_status"] == "update_successful"
     [updated] = await caller.wait_for("opportunity.updated", partner_id=AMQP_PARTNER)
@@ -208,7 +209,7 @@ async def test_a_suspended_partner_is_refused(caller: HubCaller, amqp_crm: AmqpC
 async def test_the_hubs_own_user_on_a_partner_vhost_is_not_that_partner(
     channel_hub, amqp_url
 ):
-    admin = AmqpCrmSimulator(vhost_url(amqp_url, "partner.t-amqp"), AMQP_PARTNER)
+    admin = AmqpCrmSimulator(vhost_url(amqp_url, vhost_of(AMQP_PARTNER)), AMQP_PARTNER)
     async with admin:
         reply = await admin.call("opportunity.transfer", {"lead": a_partner_lead()},
                                  user_id="guest")
@@ -231,10 +232,10 @@ async def test_partner_users_are_confined_to_their_own_vhost(channel_hub, amqp_u
     # the broker answers the vhost's opening with Connection.Close (530 NOT_ALLOWED)
     refused = "got <Connection.Close"
     with pytest.raises(aiormq.exceptions.InvalidFrameError, match=refused):
-        await aio_pika.connect(partner_url(amqp_url, OTHER_PARTNER, vhost="partner.t-amqp"))
+        await aio_pika.connect(partner_url(amqp_url, OTHER_PARTNER, vhost=vhost_of(AMQP_PARTNER)))
     with pytest.raises(aiormq.exceptions.InvalidFrameError, match=refused):
         await aio_pika.connect(partner_url(amqp_url, AMQP_PARTNER, vhost="/"))
-    assert _rabbitmqctl("list_user_permissions", OTHER_PARTNER).split()[0] == "partner.t-other"
+    assert _rabbitmqctl("list_user_permissions", OTHER_PARTNER).split()[0] == vhost_of(OTHER_PARTNER)
     assert len(_rabbitmqctl("list_user_permissions", OTHER_PARTNER).splitlines()) == 1
 
 
@@ -295,20 +296,20 @@ async def test_provision_creates_a_vhost_a_user_and_only_the_permissions_it_need
 ):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("AMQP_URL", amqp_url)
-    await hub_command("partner", "register", "t-cli", "--name", "CLI partner")
+    await hub_command("partner", "register", CLI_PARTNER, "--name", "CLI partner")
     try:
-        result = await hub_command("partner", "provision", "t-cli", "--password", "cli-pw")
+        result = await hub_command("partner", "provision", CLI_PARTNER, "--password", "cli-pw")
         assert result.exit_code == 0, result.output
-        assert "vhost partner.t-cli" in result.output
-        permissions = _rabbitmqctl("list_user_permissions", "t-cli")
-        assert permissions.split() == ["partner.t-cli", "^$", r"^hub\.asi$",
+        assert f"vhost {vhost_of(CLI_PARTNER)}" in result.output
+        permissions = _rabbitmqctl("list_user_permissions", CLI_PARTNER)
+        assert permissions.split() == [vhost_of(CLI_PARTNER), "^$", r"^hub\.asi$",
                                        r"^(partner\.replies|partner\.inbound)$"]
-        connection = await aio_pika.connect(partner_url(amqp_url, "t-cli", "cli-pw"))
+        connection = await aio_pika.connect(partner_url(amqp_url, CLI_PARTNER, "cli-pw"))
         await connection.close()
         listing = await hub_command("partner", "list")
-        assert "partner.t-cli" in listing.output
+        assert vhost_of(CLI_PARTNER) in listing.output
     finally:
-        await revoke(partner_access(Settings(amqp_url=amqp_url), "t-cli"))
+        await revoke(partner_access(Settings(amqp_url=amqp_url), CLI_PARTNER))
 
 
 async def hub_command(*args: str) -> Result:

@@ -21,7 +21,12 @@ from hub.interfaces.request import Request
 from hub.settings import Settings
 from tests.support.hubs import dead_letters, hub_settings
 
-AMQP_PARTNER, SOAP_PARTNER, OTHER_PARTNER = "t-amqp", "t-soap", "t-other"
+from tests.support.namespace import NAMESPACE
+
+# partner ids carry the run's namespace, so parallel runs on one broker use their own vhosts
+AMQP_PARTNER, SOAP_PARTNER, OTHER_PARTNER = (f"t-amqp{NAMESPACE}", f"t-soap{NAMESPACE}",
+                                             f"t-other{NAMESPACE}")
+CLI_PARTNER = f"t-cli{NAMESPACE}"
 TEST_PARTNERS = (AMQP_PARTNER, SOAP_PARTNER, OTHER_PARTNER)
 SOAP_USER, SOAP_PASSWORD = "hub", "soap-secret-for-tests"
 ACCOUNT, OTHER_ACCOUNT = "ACC-42", "ACC-77"
@@ -37,7 +42,7 @@ def partner_settings(amqp_url: str, database_url: str, **overrides: Any) -> Sett
         "HUB_PARTNER_CALL_TIMEOUT": 1.0, "HUB_PARTNER_CALL_ATTEMPTS": 3,
         "HUB_PARTNER_BACKOFF_SECONDS": 0.05, "HUB_PARTNER_BACKOFF_MAX_SECONDS": 0.2,
         "HUB_PARTNER_RECONCILE_SECONDS": 60.0,
-        "HUB_PARTNER_SECRETS": {"t-soap": SOAP_PASSWORD}}
+        "HUB_PARTNER_SECRETS": {SOAP_PARTNER: SOAP_PASSWORD}}
     return hub_settings(amqp_url, database_url, **(values | overrides))
 
 
@@ -123,5 +128,5 @@ async def enrol_partners(hub: Hub, soap_url: str) -> None:
     """t-amqp and t-soap serve ACC-42; t-other serves ACC-77."""
     await enrol(hub, AMQP_PARTNER, {"kind": "amqp"}, ACCOUNT)
     await enrol(hub, SOAP_PARTNER, {"kind": "soap", "address": soap_url, "username": SOAP_USER,
-                                    "secret_ref": "t-soap"}, ACCOUNT)
+                                    "secret_ref": SOAP_PARTNER}, ACCOUNT)
     await enrol(hub, OTHER_PARTNER, {"kind": "amqp"}, OTHER_ACCOUNT)
