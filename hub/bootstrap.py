@@ -11,8 +11,8 @@ from connectors.smtp_mailer import SmtpMailer
 from hub.delivery.partner_vhosts import PartnerVhosts
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
-from hub.interfaces.orders import OrderPolicy
-from hub.interfaces.partner_calls import PartnerCalls
+from hub.interfaces.orders.submission import OrderPolicy
+from hub.interfaces.partners.calls import PartnerCalls
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
 from hub.routes.fulfilment import fulfilment_router

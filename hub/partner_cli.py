@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from hub.canonical.partners import PartnerApproval, PartnerRegistration, PartnerSuspension
 from hub.canonical.replies import Reply
 from hub.errors import Rejected
-from hub.interfaces.partners import (
+from hub.interfaces.partners.registry import (
     approve_partner,
     list_partners,
     register_partner,

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from hub.preflight import broker_answers
 from hub.delivery.partner_topology import vhost_url
+from hub.preflight import broker_answers
 from tests.support.namespace import NAMESPACE
 
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"

@@ -14,7 +14,7 @@ from hub.delivery.partner_topology import (
 )
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues
 from hub.errors import Rejected, error
-from hub.interfaces.partners import record_provisioned
+from hub.interfaces.partners.registry import record_provisioned
 from hub.settings import Settings
 from hub.store.database import open_database
 from hub.store.unit_of_work import UnitOfWork

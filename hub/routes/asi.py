@@ -8,8 +8,8 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitRouter
 
 from hub.delivery.topology import ASI, QueuePolicy
-from hub.interfaces.orders import OrderPolicy
-from hub.interfaces.partner_calls import PartnerCalls
+from hub.interfaces.orders.submission import OrderPolicy
+from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.request import Request
 from hub.routes.policy import ErrorPolicy
 from hub.store.unit_of_work import UnitOfWork

@@ -4,7 +4,7 @@ from faststream.rabbit import RabbitMessage, RabbitRouter
 
 from hub.canonical.assets import AssetQuery, DeltaRequest
 from hub.canonical.replies import Reply
-from hub.interfaces.assets import delta_to_wanted, query_assets
+from hub.interfaces.assets.queries import delta_to_wanted, query_assets
 from hub.routes.asi import AsiRoutes
 from hub.routes.envelope import request_of
 

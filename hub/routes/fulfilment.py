@@ -4,7 +4,7 @@ from faststream.rabbit import RabbitMessage, RabbitRouter
 
 from hub.canonical.fulfilment import FulfilmentUpdate
 from hub.canonical.replies import Reply
-from hub.interfaces.fulfilment import report_fulfilment
+from hub.interfaces.fulfilment.status import report_fulfilment
 from hub.routes.asi import AsiRoutes
 from hub.routes.envelope import request_of
 

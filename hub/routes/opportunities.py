@@ -4,7 +4,7 @@ from faststream.rabbit import RabbitMessage, RabbitRouter
 
 from hub.canonical.opportunities import OpportunityQuery, TransferRequest
 from hub.canonical.replies import Reply
-from hub.interfaces.opportunities import (
+from hub.interfaces.opportunities.transfers import (
     query_opportunity,
     transfer_opportunity,
     update_opportunity,

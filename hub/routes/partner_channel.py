@@ -4,7 +4,7 @@ from faststream.rabbit import RabbitMessage, RabbitRouter
 
 from hub.canonical.partners import PartnerLead, PartnerOpportunityRef
 from hub.canonical.replies import Reply
-from hub.interfaces.partner_leads import (
+from hub.interfaces.opportunities.partner_leads import (
     answer_partner_query,
     receive_partner_lead,
     receive_partner_update,

@@ -4,7 +4,7 @@ from faststream.rabbit import RabbitMessage, RabbitRouter
 
 from hub.canonical.partners import PartnerApproval, PartnerRegistration, PartnerSuspension
 from hub.canonical.replies import Reply
-from hub.interfaces.partners import approve_partner, register_partner, suspend_partner
+from hub.interfaces.partners.registry import approve_partner, register_partner, suspend_partner
 from hub.routes.asi import AsiRoutes
 from hub.routes.envelope import request_of
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import hub.interfaces.opportunities
+import hub.interfaces.opportunities.transfers
 from connectors.amqp_crm_simulator import AmqpCrmSimulator
 from connectors.soap_crm_simulator import CrmState
 from hub.client import HubCaller
@@ -289,7 +289,7 @@ async def test_a_stage_the_partner_vocabulary_lacks_is_refused_before_any_call(
 async def test_a_crash_after_the_partner_answered_does_not_make_a_second_lead(
     channel_hub, caller: HubCaller, soap_crm, amqp_crm, monkeypatch, partner_id
 ):
-    real = hub.interfaces.opportunities._settled
+    real = hub.interfaces.opportunities.transfers._settled
     crashes = []
 
     async def crash_once(*args: Any) -> Any:
@@ -298,7 +298,7 @@ async def test_a_crash_after_the_partner_answered_does_not_make_a_second_lead(
             raise RuntimeError("the hub died before recording the lead")
         return await real(*args)
 
-    monkeypatch.setattr(hub.interfaces.opportunities, "_settled", crash_once)
+    monkeypatch.setattr(hub.interfaces.opportunities.transfers, "_settled", crash_once)
     reply = (await caller.call("opportunity.transfer", transfer("OPP-C", partner_id),
                                timeout=30)).json()
 

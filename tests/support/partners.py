@@ -16,11 +16,10 @@ from hub.delivery.partner_topology import (
     vhost_of,
     vhost_url,
 )
-from hub.interfaces.partners import approve_partner, record_provisioned, register_partner
+from hub.interfaces.partners.registry import approve_partner, record_provisioned, register_partner
 from hub.interfaces.request import Request
 from hub.settings import Settings
 from tests.support.hubs import dead_letters, hub_settings
-
 from tests.support.namespace import NAMESPACE
 
 # partner ids carry the run's namespace, so parallel runs on one broker use their own vhosts

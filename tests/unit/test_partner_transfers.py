@@ -16,14 +16,14 @@ from hub.canonical.partners import (
     PartnerRegistration,
     PartnerSuspension,
 )
-from hub.interfaces.opportunities import (
+from hub.interfaces.opportunities.partner_leads import receive_partner_lead
+from hub.interfaces.opportunities.transfers import (
     query_opportunity,
     transfer_opportunity,
     update_opportunity,
 )
-from hub.interfaces.partner_calls import PartnerCalls, idempotency_key
-from hub.interfaces.partner_leads import receive_partner_lead
-from hub.interfaces.partners import approve_partner, register_partner, suspend_partner
+from hub.interfaces.partners.calls import PartnerCalls, idempotency_key
+from hub.interfaces.partners.registry import approve_partner, register_partner, suspend_partner
 from hub.interfaces.request import Request
 from hub.store import migrations
 from hub.store.database import open_database

@@ -2,7 +2,7 @@
 
 from hub.canonical.orders import Order
 from hub.errors import Rejected, error
-from hub.interfaces.fulfilment_release import release_to_fulfilment, send_cancellation
+from hub.interfaces.orders.release import release_to_fulfilment, send_cancellation
 from hub.orders.revisions import revision_changes
 from hub.store.tables import OrderHeadRow
 from hub.store.unit_of_work import UnitOfWork

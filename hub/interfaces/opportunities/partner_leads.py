@@ -14,8 +14,8 @@ from hub.canonical.partners import PartnerLead, PartnerOpportunityRef, PartnerPr
 from hub.canonical.replies import Reply
 from hub.errors import Rejected, error
 from hub.interfaces.exactly_once import exactly_once, rejection
-from hub.interfaces.partner_steps import check_account
-from hub.interfaces.partners import served_partner
+from hub.interfaces.partners.registry import served_partner
+from hub.interfaces.partners.steps import check_account
 from hub.interfaces.request import Request
 from hub.mappers.vocabularies import VOCABULARIES, Vocabulary
 from hub.store.partner_tables import OpportunityLinkRow

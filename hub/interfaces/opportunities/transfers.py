@@ -23,9 +23,9 @@ from hub.canonical.partners import PartnerProfile
 from hub.canonical.replies import Reply
 from hub.errors import Rejected, error
 from hub.interfaces.exactly_once import exactly_once
-from hub.interfaces.partner_calls import PartnerCalls, idempotency_key
-from hub.interfaces.partner_steps import check_account, prepare, transferred_link
-from hub.interfaces.partners import served_partner
+from hub.interfaces.partners.calls import PartnerCalls, idempotency_key
+from hub.interfaces.partners.registry import served_partner
+from hub.interfaces.partners.steps import check_account, prepare, transferred_link
 from hub.interfaces.request import Request
 from hub.store.partner_tables import OpportunityLinkRow
 from hub.store.unit_of_work import UnitOfWork

@@ -7,10 +7,10 @@ from hub.canonical.orders import Approval, Order, OrderRef, SubmitResult
 from hub.canonical.replies import Reply
 from hub.errors import HubError, Rejected, error
 from hub.interfaces.exactly_once import exactly_once, rejection
-from hub.interfaces.fulfilment_release import release_to_fulfilment
-from hub.interfaces.installed_base import check_order_against_assets
-from hub.interfaces.order_revisions import cancel, check_revisable, revise
-from hub.interfaces.order_views import order_view
+from hub.interfaces.orders.installed_base import check_order_against_assets
+from hub.interfaces.orders.release import release_to_fulfilment
+from hub.interfaces.orders.revisions import cancel, check_revisable, revise
+from hub.interfaces.orders.views import order_view
 from hub.interfaces.request import Request
 from hub.orders.revisions import revision_changes
 from hub.orders.rules import check_order

@@ -5,7 +5,7 @@ from hub.canonical.assets import AssetQuery, AssetQueryResult, DeltaRequest, Del
 from hub.canonical.replies import Reply
 from hub.errors import HubError, error
 from hub.interfaces.exactly_once import rejection
-from hub.interfaces.installed_base import future_base
+from hub.interfaces.orders.installed_base import future_base
 from hub.interfaces.request import Request
 from hub.store.unit_of_work import UnitOfWork
 

@@ -4,7 +4,7 @@ from hub.canonical.fulfilment import FulfilmentUpdate
 from hub.canonical.orders import Order
 from hub.canonical.replies import Reply
 from hub.errors import Rejected, error
-from hub.interfaces.asset_sync import sync_assets
+from hub.interfaces.assets.sync import sync_assets
 from hub.interfaces.exactly_once import exactly_once
 from hub.interfaces.request import Request
 from hub.orders.status import FINAL, advance, order_status, past_point_of_no_return

@@ -1,0 +1,1 @@
+"""Asset ASIs: the installed base, its future state and deltas, and its sync."""

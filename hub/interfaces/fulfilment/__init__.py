@@ -1,0 +1,1 @@
+"""Fulfilment status reported by back-office systems."""

@@ -1,0 +1,1 @@
+"""Opportunity transfer, update and query, both ways between brand owner and partners."""

@@ -1,0 +1,1 @@
+"""Order ASIs: submission, revisions, approval and reads."""

@@ -1,0 +1,1 @@
+"""The partner registry and the calls the hub makes to partner CRMs."""
