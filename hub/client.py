@@ -59,6 +59,8 @@ class HubCaller:
         """Collect every message routed to ``(exchange, key)`` into :attr:`seen`."""
         queue = await self.channel.declare_queue(exclusive=True, auto_delete=True)
         for exchange, key in bindings:
+            # the hub's exchanges, declared as the hub declares them, so a listener may come first
+            await self.channel.declare_exchange(exchange, "topic", durable=True)
             await queue.bind(exchange, key)
         await queue.consume(self._on_seen, no_ack=True)
         return queue
