@@ -1,4 +1,4 @@
-"""A customer's installed base as the hub answers it (CONTRACT.md: Asset)."""
+"""A customer's installed base as the hub answers it (docs/contract.md: Asset)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Opportunities as they travel between the brand owner and its partners (CONTRACT.md)."""
+"""Opportunities as they travel between the brand owner and its partners (docs/contract.md)."""
 
 from datetime import date, datetime
 from typing import Literal

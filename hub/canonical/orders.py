@@ -1,4 +1,4 @@
-"""Orders as the front office submits them (CONTRACT.md: Order, OrderItem)."""
+"""Orders as the front office submits them (docs/contract.md: Order, OrderItem)."""
 
 from datetime import datetime
 from decimal import Decimal
