@@ -27,8 +27,13 @@ demo: $(DEMO_STAMP)
 	@$(BIN)/python -m hub.preflight
 	@$(BIN)/python -m demo
 
+# unit tests first, then integration tests in parallel workers (each gets its own vhost,
+# database and partner ids), then the tests that restart the broker, alone
+TEST_WORKERS ?= 2
 test: preflight
-	@$(BIN)/python -m pytest -q -p no:cacheprovider
+	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) -m "not serial_broker" tests/integration
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -m serial_broker tests/integration
 
 unit: $(STAMP)
 	@$(BIN)/python -m pytest -q tests/unit

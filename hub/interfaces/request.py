@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+# every app of the brand owner on the hub's own vhost is one caller, whatever its user
+BRAND_OWNER = "brand-owner"
+
 
 @dataclass(frozen=True)
 class Request:
@@ -10,3 +13,12 @@ class Request:
     correlation_id: str | None = None
     # broker-validated identity of the caller (partners); None for the brand owner's own apps
     user_id: str | None = None
+    # the partner vhost the request came in on; None for the brand owner's vhost
+    channel: str | None = None
+
+    @property
+    def caller(self) -> str:
+        """Who sent it, as the inbox scopes ``message_id``s: the brand owner, or vhost/user."""
+        if self.channel is None:
+            return BRAND_OWNER
+        return f"{self.channel}/{self.user_id or ''}"

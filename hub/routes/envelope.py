@@ -1,23 +1,35 @@
-"""Reading the AMQP envelope of an ASI request (CONTRACT.md: Envelope)."""
+"""Reading the AMQP envelope of an ASI request (docs/contract.md: Envelope)."""
 
 import json
 from typing import Any
 
 from aio_pika.abc import AbstractIncomingMessage
+from faststream import Context
 
 from hub.errors import HubError, error
 from hub.interfaces.request import Request
 
 JSON_TYPES = (None, "application/json")
 
+# the context key under which the error policy hands each route its Request
+REQUEST_KEY = "hub_request"
 
-def request_of(raw: AbstractIncomingMessage, operation: str) -> Request:
+
+# a route parameter's default: the Request of the message being handled, which the error
+# policy builds once per delivery from the subscriber's queue (so the operation is named once,
+# where the route subscribes), the envelope and the vhost
+CURRENT_REQUEST: Any = Context(REQUEST_KEY)
+
+
+def request_of(raw: AbstractIncomingMessage, operation: str, channel: str | None = None
+               ) -> Request:
     """The request as interfaces see it; ``message_id`` must be present (checked first)."""
     return Request(
         operation=operation,
         message_id=str(raw.message_id),
         correlation_id=raw.correlation_id,
         user_id=raw.user_id,
+        channel=channel,
     )
 
 

@@ -26,7 +26,7 @@ from hub.errors import HubError, error, json_path
 from hub.interfaces.exactly_once import rejection
 from hub.interfaces.rejections import record_rejection
 from hub.interfaces.request import Request
-from hub.routes.envelope import request_of, subject_of, unreadable
+from hub.routes.envelope import REQUEST_KEY, request_of, subject_of, unreadable
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub.policy")
@@ -41,6 +41,8 @@ class ErrorPolicy:
     dead_letter: DeadLetter
     max_bytes: int
     max_attempts: int
+    # the partner vhost this policy guards; None for the brand owner's vhost
+    channel: str | None = None
 
     def __call__(self, msg: Any, /, *, context: Any) -> BaseMiddleware:
         return _PolicyScope(msg, context=context, policy=self)
@@ -68,7 +70,8 @@ class _PolicyScope(BaseMiddleware):
         if problem := unreadable(raw, self.policy.max_bytes):
             return await self._refuse(raw, operation, [problem])
         try:
-            return await call_next(msg)
+            with self.context.scope(REQUEST_KEY, request_of(raw, operation, self.policy.channel)):
+                return await call_next(msg)
         except ValidationError as exc:
             return await self._refuse(raw, operation, errors_of(exc))
         except Exception as exc:  # noqa: BLE001 - the policy: requeue, then dead-letter
@@ -78,7 +81,7 @@ class _PolicyScope(BaseMiddleware):
                       errors: list[HubError]) -> Reply:
         if not raw.message_id:
             return rejection(Request(operation=operation, message_id=""), errors)
-        request = request_of(raw, operation)
+        request = request_of(raw, operation, self.policy.channel)
         return await record_rejection(self.policy.new_uow(raw.correlation_id), request, errors,
                                       subject_of(raw))
 

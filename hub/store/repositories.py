@@ -1,5 +1,7 @@
 """Loading and saving through the session: the only place that writes SQL for the ASIs."""
 
+import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -7,28 +9,55 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.canonical.orders import Order
+from hub.orders.revisions import OrderHead
 from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow
+
+_KEY_LIMIT = 200  # inbox.message_id
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What the inbox holds for one caller's ``message_id``: the operation and its reply."""
+
+    operation: str
+    reply: dict[str, Any]
 
 
 class Inbox:
-    """Requests already answered, by ``message_id``."""
+    """Requests already answered, by caller and ``message_id``."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._pending: dict[str, Any] | None = None
 
-    async def reply_for(self, message_id: str) -> dict[str, Any] | None:
-        row = await self._session.get(InboxRow, message_id)
-        return None if row is None else row.reply
+    async def find(self, caller: str, message_id: str) -> Answered | None:
+        row = await self._session.get(InboxRow, (caller, inbox_key(message_id)))
+        return None if row is None else Answered(row.operation, row.reply)
 
-    def remember(self, message_id: str, operation: str, reply: dict[str, Any]) -> None:
-        self._pending = {"message_id": message_id, "operation": operation, "reply": reply,
+    def remember(self, caller: str, message_id: str, operation: str,
+                 reply: dict[str, Any]) -> None:
+        self._pending = {"caller": caller, "message_id": inbox_key(message_id),
+                         "operation": operation, "reply": reply,
                          "created_at": datetime.now(UTC)}
 
     async def flush(self) -> None:
         if self._pending is not None:
             await self._session.execute(insert(InboxRow), [self._pending])
             self._pending = None
+
+
+def inbox_key(message_id: str) -> str:
+    """The ``message_id`` as stored: a digest when it is longer than the column."""
+    if len(message_id) <= _KEY_LIMIT:
+        return message_id
+    return f"#{hashlib.sha256(message_id.encode()).hexdigest()}"
+
+
+def head_of(row: OrderHeadRow) -> OrderHead:
+    """The order domain's view of an order head row."""
+    return OrderHead(order_id=row.order_id, account_id=row.account_id,
+                     current_revision=row.current_revision, status=row.status,
+                     point_of_no_return=row.point_of_no_return)
 
 
 class Orders:

@@ -78,6 +78,8 @@ async def test_outbox_rows_left_unpublished_by_a_crash_are_published_on_start(
     assert event.json()["data"] == {"order_id": "CRASHED"}
 
 
+# restarts the broker: never beside another worker sharing it (make test runs it on its own)
+@pytest.mark.serial_broker
 async def test_hub_consumes_again_after_the_broker_restarts(settings, caller: HubCaller):
     async with running_hub(settings):
         assert (await caller.call("order.submit", an_order("BEFORE"))).json()["status"] == \

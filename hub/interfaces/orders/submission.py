@@ -9,11 +9,12 @@ from hub.errors import HubError, Rejected, error
 from hub.interfaces.exactly_once import exactly_once, rejection
 from hub.interfaces.orders.installed_base import check_order_against_assets
 from hub.interfaces.orders.release import release_to_fulfilment
-from hub.interfaces.orders.revisions import cancel, check_revisable, revise
+from hub.interfaces.orders.revisions import cancel, revise
 from hub.interfaces.orders.views import order_view
 from hub.interfaces.request import Request
-from hub.orders.revisions import revision_changes
+from hub.orders.revisions import check_revisable, revision_changes
 from hub.orders.rules import check_order
+from hub.store.repositories import head_of
 from hub.store.unit_of_work import UnitOfWork
 
 
@@ -34,7 +35,7 @@ async def submit_order(
             raise Rejected(*problems)
         head = await uow.orders.head(order.order_id, lock=True)
         if order.kind != "new":
-            head = check_revisable(head, order)
+            check_revisable(head and head_of(head), order)
         elif head is not None:
             raise Rejected(error("order.exists", f"order {order.order_id} was already "
                                  "submitted; send a revision to change it", "order_id"))
