@@ -8,12 +8,12 @@ from pathlib import Path
 
 import aio_pika
 
-from connectors.soap_crm_simulator import start_simulator
 from demo import orders_story, partner_story, show
 from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.bootstrap import build_hub
 from hub.client import HubCaller
 from hub.settings import Settings
+from simulators.soap_crm_simulator import start_simulator
 
 STORE = Path("demo.db")
 
