@@ -155,7 +155,7 @@ async def test_the_order_data_goes_everywhere_it_is_needed(hub, caller):
     assert view["payment"] == {"method": "direct_debit", "authorization_id": None}
     assert view["attachments"][0]["uri"] == "https://files.example.com/po/4711.pdf"
     assert view["activities"] == [{"activity_id": "INST-1", "kind": "installation",
-                                   "line_id": "INST", "due": "2026-12-05T08:00:00Z",
+                                   "line_id": "INST", "due": "2026-12-05T09:00:00+01:00",
                                    "status": "scheduled"}]
     assert view["shipments"] == []
     assert [c["status"] for c in view["history"]] == ["acknowledged"]
