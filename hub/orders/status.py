@@ -37,7 +37,7 @@ def line_status(current: str, systems: Mapping[str, str], required: Sequence[str
 
 
 def order_status(line_statuses: Iterable[str]) -> str:
-    """TMF622 order status from its lines' statuses."""
+    """The order's status from its lines' statuses (README maps the names to TMF622's)."""
     statuses = list(line_statuses)
     if statuses and all(s in FINAL for s in statuses):
         if all(s == "completed" for s in statuses):
