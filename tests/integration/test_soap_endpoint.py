@@ -1,22 +1,28 @@
 """The hub's own SOAP endpoint: a partner's CRM (zeep) transfers, updates and queries its leads
 over real HTTP on loopback, and hostile or unauthenticated calls change nothing."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner, Result
 from zeep.exceptions import Fault
 
 from hub.bootstrap import Hub
 from hub.canonical.partners import PartnerSuspension
+from hub.cli import app
 from hub.client import HubCaller
 from hub.hardened_xml import parse_xml
 from hub.interfaces.partners.registry import suspend_partner
 from hub.interfaces.request import Request
-from hub.sealed_secrets import new_key
+from hub.sealed_secrets import SealedSecrets, new_key
 from hub.settings import Settings
 from hub.soap.envelope import HUB
+from hub.store.database import open_database
+from hub.store.partner_tables import SoapCredentialRow
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
 from tests.support.namespace import NAMESPACE
 from tests.support.soap_partners import (
@@ -278,3 +284,58 @@ async def test_the_untouched_envelope_of_those_attacks_is_served(soap_hub: Hub, 
         answer = await http.post(url, content=body, headers={"Content-Type": "text/xml"})
     assert answer.status_code == 200, answer.text
     assert parse_xml(answer.content).findtext(f".//{{{HUB}}}opportunity_id") == f"{COMTEL}.L-667"
+
+
+async def test_operators_give_a_partner_soap_credentials_kept_sealed(tmp_path, monkeypatch):
+    key = new_key()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    await hub_command("partner", "register", "comtel", "--name", "ComTel", "--kind", "soap",
+                      "--address", "http://127.0.0.1:1/crm", "--username", "hub",
+                      "--secret-ref", "comtel")
+    await hub_command("partner", "register", "globex", "--name", "Globex", "--kind", "soap",
+                      "--address", "http://127.0.0.1:1/crm", "--username", "hub",
+                      "--secret-ref", "globex")
+    await hub_command("partner", "register", "northwind", "--name", "Northwind")
+    no_key = await hub_command("partner", "soap-credentials", "comtel", "--username", "crm",
+                               "--password-stdin", input=f"{CRM_PASSWORD}\n")
+    monkeypatch.setenv("HUB_SECRET_KEY", key)
+
+    given = await hub_command("partner", "soap-credentials", "comtel", "--username", "crm",
+                              "--password-stdin", input=f"{CRM_PASSWORD}\n")
+    taken = await hub_command("partner", "soap-credentials", "globex", "--username", "crm",
+                              "--password-stdin", input=f"{CRM_PASSWORD}\n")
+    salesforce = await hub_command("partner", "soap-credentials", "northwind", "--username",
+                                   "nw", "--password-stdin", input=f"{CRM_PASSWORD}\n")
+    unknown = await hub_command("partner", "soap-credentials", "nobody", "--username", "x",
+                                "--password-stdin", input=f"{CRM_PASSWORD}\n")
+    weak = await hub_command("partner", "soap-credentials", "comtel", "--username", "crm",
+                             "--password-stdin", input="short\n")
+    generated = await hub_command("partner", "soap-credentials", "comtel", "--username", "crm2")
+
+    assert (no_key.exit_code, given.exit_code, generated.exit_code) == (1, 0, 0), given.output
+    assert "HUB_SECRET_KEY" in no_key.output
+    assert "partner.soap_username_taken" in taken.output
+    assert "partner.vocabulary_not_served" in salesforce.output  # the WSDL's leads are Odoo's
+    assert "partner.unknown" in unknown.output
+    assert "partner.soap_password_weak" in weak.output
+    password = generated.output.split("password (shown once): ")[1].strip()
+    [(username, sealed)] = await _stored_credentials(tmp_path / "cli.db")
+    assert username == "crm2" and password not in sealed
+    assert SealedSecrets(key).open(sealed) == password
+    assert SealedSecrets(new_key()).open(sealed) is None
+
+
+async def hub_command(*args: str, input: str | None = None) -> Result:
+    """Run ``hub ARGS`` in a thread: the command runs an event loop of its own."""
+    return await asyncio.to_thread(CliRunner().invoke, app, list(args), input=input)
+
+
+async def _stored_credentials(path) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    database = open_database(f"sqlite:///{path}")
+    try:
+        async with database.sessions() as session:
+            rows = await session.execute(select(SoapCredentialRow.username,
+                                                SoapCredentialRow.sealed_password))
+            return [tuple(row) for row in rows]
+    finally:
+        await database.dispose()
