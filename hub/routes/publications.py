@@ -9,7 +9,9 @@ EVENT_NAMES = {
     "order.accepted": "an order revision passed every check and went to billing and provisioning",
     "order.rejected": "an order (or a held order's approval) was refused; `data.errors` says why",
     "order.approval_requested": "an order over the approval threshold awaits a supervisor",
-    "order.revised": "a revision superseded the previous one; `data.changes` lists the lines",
+    "order.revised": "a revision superseded the previous one (or, held, waits beside it); "
+                     "`data.changes` lists the lines",
+    "order.revision_rejected": "a held revision was refused; the revision in force carries on",
     "order.cancelled": "an open order was cancelled",
     "order.status_changed": "the order's status, derived from its lines, changed",
     "order.completed": "every line reached a final status",
