@@ -8,13 +8,13 @@ from pathlib import Path
 
 import aio_pika
 
-from connectors.soap_crm_simulator import start_simulator
-from demo import orders_story, partner_story, show, soap_inbound_story
+from demo import lifecycle_story, orders_story, partner_story, show, soap_inbound_story
 from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.bootstrap import build_hub
 from hub.client import HubCaller
 from hub.sealed_secrets import new_key
 from hub.settings import Settings
+from simulators.soap_crm_simulator import start_simulator
 
 STORE = Path("demo.db")
 
@@ -40,8 +40,9 @@ async def main() -> None:
             await caller.listen([("hub.events", "#"), ("hub.out", "#")])
             billing, provisioning = Billing(caller), Provisioning(caller)
             await orders_story.order_to_activation(caller, billing, inbox)
-            await orders_story.revision_and_assets(caller, provisioning)
-            await orders_story.delta_order(caller, provisioning)
+            await orders_story.revision_and_assets(caller, billing, provisioning)
+            await orders_story.delta_order(caller, billing, provisioning)
+            await lifecycle_story.held_revision_rejected(caller, billing, provisioning)
             await partner_story.comtel_over_soap(caller, crm, crm_url)
             await partner_story.northwind_over_amqp(caller, hub)
             await soap_inbound_story.comtel_calls_the_hub(caller, hub)
