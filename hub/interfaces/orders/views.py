@@ -21,6 +21,7 @@ async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
     ]
     return OrderView(
         order_id=order.order_id, revision=order.revision, kind=order.kind,
-        account_id=order.account_id, partner_id=order.partner_id, currency=order.currency,
+        account_id=order.account_id, partner_id=order.partner_id,
+        acting_user=order.acting_user, currency=order.currency,
         submitted_at=order.submitted_at, status=row.status, items=items,
     )
