@@ -21,7 +21,7 @@ def apply_catalog(order: Order, products: dict[str, Product]) -> tuple[Order, li
         items.append(item.model_copy(update={"trackable": product.trackable,
                                              "shippable": product.shippable}))
     if (any(i.shippable for i in items) and order.kind != "cancel"
-            and getattr(order, "shipping", None) is None):
+            and order.shipping is None):
         problems.append(error("order.shipping_missing",
                               "the order has goods to ship; give a shipping address (shipping)",
                               "shipping"))
