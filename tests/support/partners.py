@@ -10,6 +10,7 @@ from hub.bootstrap import Hub
 from hub.canonical.partners import PartnerApproval, PartnerRegistration
 from hub.delivery.partner_topology import (
     INBOUND_QUEUE,
+    PARTNER_EVENTS_QUEUE,
     PARTNER_OPERATIONS,
     REPLIES_QUEUE,
     vhost_of,
@@ -65,7 +66,7 @@ async def purge_partner_queues(amqp_url: str, partner_id: str) -> None:
     connection = await aio_pika.connect(vhost_url(amqp_url, vhost_of(partner_id)))
     async with connection:
         channel = await connection.channel()
-        for name in [*names, INBOUND_QUEUE, REPLIES_QUEUE]:
+        for name in [*names, INBOUND_QUEUE, REPLIES_QUEUE, PARTNER_EVENTS_QUEUE]:
             await (await channel.get_queue(name, ensure=False)).purge()
 
 
