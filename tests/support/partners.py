@@ -71,11 +71,11 @@ async def purge_partner_queues(amqp_url: str, partner_id: str) -> None:
 
 
 async def enrol(hub: Hub, partner_id: str, connector: dict[str, Any], *accounts: str,
-                vocabulary: str | None = None) -> None:
+                vocabulary: str | None = None, own_account_id: str | None = None) -> None:
     """Register, approve and record as provisioned; the hub then consumes its vhost."""
     registration = PartnerRegistration(partner_id=partner_id, name=f"Partner {partner_id}",
                                        connector=connector, accounts=list(accounts),
-                                       vocabulary=vocabulary)
+                                       vocabulary=vocabulary, own_account_id=own_account_id)
     await register_partner(registration, _request("partner.register", partner_id), hub.new_uow())
     await approve_partner(PartnerApproval(partner_id=partner_id),
                           _request("partner.approve", partner_id), hub.new_uow())
