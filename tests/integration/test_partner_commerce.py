@@ -1,10 +1,13 @@
 """Partner commerce over the real broker: a reseller's employees browse the catalog and order
 for their customers and their own shop on the partner's vhost, as power or standard users."""
 
+import asyncio
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from hub.cli import app
 from hub.client import HubCaller, PartnerCaller
 from tests.support.commerce import (
     OTHERS_USER,
@@ -224,3 +227,69 @@ async def test_an_alert_to_a_partner_that_is_not_approved_is_refused(
                                                  "partner_ids": ["nobody"]})).json()
     assert [(e["code"], e["path"]) for e in reply["errors"]] == [
         ("partner.not_approved", "partner_ids[0]")]
+
+
+async def test_the_channel_manager_assigns_retypes_and_removes_an_employee(
+    reseller: PartnerCaller, caller: HubCaller
+):
+    assign = {"partner_id": AMQP_PARTNER, "user_id": "nina.new", "user_type": "standard",
+              "name": "Nina"}
+    assert (await caller.call("partner.user.assign", assign)).json()["result"] == {
+        "partner_id": AMQP_PARTNER, "user_id": "nina.new", "user_type": "standard"}
+    refused = await reseller.call("asset.delta", {"account_id": ACCOUNT, "wanted": []},
+                                  acting_user="nina.new")
+    assert refused["errors"][0]["code"] == "partner.user_type_forbidden"
+
+    await caller.call("partner.user.assign", assign | {"user_type": "power"})
+    allowed = await reseller.call("asset.delta", {"account_id": ACCOUNT, "wanted": []},
+                                  acting_user="nina.new")
+    assert allowed["status"] == "ok", allowed
+
+    removed = (await caller.call("partner.user.remove", {"partner_id": AMQP_PARTNER,
+                                                         "user_id": "nina.new"})).json()
+    assert removed["result"] == {"partner_id": AMQP_PARTNER, "user_id": "nina.new",
+                                 "removed": True}
+    gone = await reseller.call("catalog.query", {}, acting_user="nina.new")
+    assert gone["errors"][0]["code"] == "partner.user_unknown"
+
+
+@pytest.mark.parametrize("operation, body, code", [
+    ("partner.user.assign", {"partner_id": "nobody", "user_id": "u", "user_type": "power"},
+     "partner.unknown"),
+    ("partner.user.assign", {"partner_id": AMQP_PARTNER, "user_id": "u", "user_type": "boss"},
+     "partner.user_type_unknown"),
+    ("partner.user.remove", {"partner_id": AMQP_PARTNER, "user_id": "never.assigned"},
+     "partner.user_unknown"),
+])
+async def test_a_bad_user_assignment_is_refused(shop_hub, caller: HubCaller, operation, body,
+                                                code):
+    reply = (await caller.call(operation, body)).json()
+    assert [e["code"] for e in reply["errors"]] == [code]
+
+
+async def test_partner_user_commands_assign_list_and_remove(
+    tmp_path, monkeypatch, amqp_url
+):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("AMQP_URL", amqp_url)
+    await hub_command("partner", "register", "comtel", "--name", "ComTel",
+                      "--own-account", "ACC-COMTEL")
+    assigned = await hub_command("partner", "user", "assign", "comtel", "pia",
+                                 "--type", "power", "--name", "Pia")
+    assert assigned.exit_code == 0 and "comtel/pia: power" in assigned.output
+    await hub_command("partner", "user", "assign", "comtel", "sam", "--type", "standard")
+
+    listed = await hub_command("partner", "user", "list", "comtel")
+    assert listed.output.splitlines() == ["pia\tpower\tPia", "sam\tstandard\t-"]
+    removed = await hub_command("partner", "user", "remove", "comtel", "sam")
+    assert removed.exit_code == 0
+    again = await hub_command("partner", "user", "remove", "comtel", "sam")
+    assert again.exit_code == 1 and "partner.user_unknown" in again.output
+    wrong = await hub_command("partner", "user", "assign", "comtel", "x", "--type", "boss")
+    assert wrong.exit_code == 1 and "partner.user_type_unknown" in wrong.output
+    assert (await hub_command("partner", "user", "list", "comtel")).output == "pia\tpower\tPia\n"
+
+
+async def hub_command(*args: str) -> Result:
+    """Run ``hub ARGS`` in a thread: the command runs an event loop of its own."""
+    return await asyncio.to_thread(CliRunner().invoke, app, list(args))

@@ -65,10 +65,11 @@ async def assign(hub: Hub, partner_id: str, user_id: str, user_type: str) -> Non
     await assign_user(assignment, request, hub.new_uow())
 
 
-async def open_shop(hub: Hub, caller: HubCaller) -> None:
+async def open_shop(hub: Hub, caller: HubCaller, *, consume: bool = True) -> None:
     """Two approved partners with their employees, and the brand owner's catalog."""
-    await enrol(hub, AMQP_PARTNER, {"kind": "amqp"}, ACCOUNT, own_account_id=STORE)
-    await enrol(hub, OTHER_PARTNER, {"kind": "amqp"}, OTHER_ACCOUNT)
+    await enrol(hub, AMQP_PARTNER, {"kind": "amqp"}, ACCOUNT, own_account_id=STORE,
+                consume=consume)
+    await enrol(hub, OTHER_PARTNER, {"kind": "amqp"}, OTHER_ACCOUNT, consume=consume)
     await assign(hub, AMQP_PARTNER, POWER, "power")
     await assign(hub, AMQP_PARTNER, STANDARD, "standard")
     await assign(hub, OTHER_PARTNER, OTHERS_USER, "power")

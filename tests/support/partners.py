@@ -71,8 +71,10 @@ async def purge_partner_queues(amqp_url: str, partner_id: str) -> None:
 
 
 async def enrol(hub: Hub, partner_id: str, connector: dict[str, Any], *accounts: str,
-                vocabulary: str | None = None, own_account_id: str | None = None) -> None:
-    """Register, approve and record as provisioned; the hub then consumes its vhost."""
+                vocabulary: str | None = None, own_account_id: str | None = None,
+                consume: bool = True) -> None:
+    """Register, approve and record as provisioned; the hub then consumes its vhost (unless
+    ``consume`` is false: then the next reconciliation does)."""
     registration = PartnerRegistration(partner_id=partner_id, name=f"Partner {partner_id}",
                                        connector=connector, accounts=list(accounts),
                                        vocabulary=vocabulary, own_account_id=own_account_id)
@@ -81,7 +83,8 @@ async def enrol(hub: Hub, partner_id: str, connector: dict[str, Any], *accounts:
                           _request("partner.approve", partner_id), hub.new_uow())
     await record_provisioned(hub.new_uow(), partner_id, vhost_of(partner_id))
     assert hub.partner_vhosts is not None
-    await hub.partner_vhosts.reconcile()
+    if consume:
+        await hub.partner_vhosts.reconcile()
 
 
 def _request(operation: str, partner_id: str) -> Request:
