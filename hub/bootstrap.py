@@ -135,7 +135,8 @@ def partner_calls(settings: Settings) -> PartnerCalls:
                         max_backoff=settings.partner_backoff_max_seconds)
 
 
-async def provision_partner(settings: Settings, partner_id: str, password: str) -> str:
+async def provision_partner(settings: Settings, partner_id: str, password: str | None
+                            ) -> str:
     """``hub partner provision``: the partner's vhost, user and queues on RabbitMQ, recorded."""
     database = open_database(settings.database_url)
     try:

@@ -93,14 +93,20 @@ def list_() -> None:
 @partner_app.command("provision")
 def provision(partner_id: str,
               password: str = typer.Option(None, help="The partner user's password "
-                                           "(default: a new random one, printed once).")) -> None:
-    """Create the partner's vhost, user, least-privilege permissions and queues on RabbitMQ."""
+                                           "(default: a new random one, printed once)."),
+              keep_password: bool = typer.Option(False, help="Upgrade a provisioned partner "
+                                                 "and keep its user's password.")) -> None:
+    """Create the partner's vhost, user, least-privilege permissions and queues on RabbitMQ.
+
+    Run again on a provisioned partner, it grants what this hub version adds and declares
+    its new queues; the queues it has and the messages waiting in them stay.
+    """
     from connectors.rabbitmq_admin import ProvisioningFailed
     from hub.bootstrap import provision_partner
     from hub.delivery.partner_topology import vhost_url
 
     settings = Settings()
-    chosen = password or secrets.token_urlsafe(24)
+    chosen = None if keep_password else password or secrets.token_urlsafe(24)
     asyncio.run(migrations.upgrade(settings.database_url))
     try:
         vhost = asyncio.run(provision_partner(settings, partner_id, chosen))
@@ -112,7 +118,9 @@ def provision(partner_id: str,
         raise typer.Exit(2) from None
     url = vhost_url(settings.amqp_url, vhost).split("@", 1)[-1]
     typer.echo(f"partner {partner_id}: vhost {vhost}, user {partner_id}")
-    if password is None:
+    if keep_password:
+        typer.echo("password unchanged")
+    elif password is None:
         typer.echo(f"password (shown once): {chosen}")
     typer.echo(f"the partner connects to amqp://{partner_id}:<password>@{url}")
 
