@@ -9,7 +9,7 @@ from pathlib import Path
 import aio_pika
 
 from connectors.soap_crm_simulator import start_simulator
-from demo import orders_story, partner_story, show
+from demo import commerce_story, orders_story, partner_story, show
 from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.bootstrap import build_hub
 from hub.client import HubCaller
@@ -42,6 +42,7 @@ async def main() -> None:
             await orders_story.delta_order(caller, provisioning)
             await partner_story.comtel_over_soap(caller, crm, crm_url)
             await partner_story.northwind_over_amqp(caller, hub)
+            await commerce_story.comtel_orders_for_its_customers(caller, hub, provisioning)
             _summary(caller, billing)
     finally:
         await hub.stop()
