@@ -293,3 +293,20 @@ async def test_partner_user_commands_assign_list_and_remove(
 async def hub_command(*args: str) -> Result:
     """Run ``hub ARGS`` in a thread: the command runs an event loop of its own."""
     return await asyncio.to_thread(CliRunner().invoke, app, list(args))
+
+
+async def test_an_approval_can_give_the_partner_its_own_account_at_partner_prices(
+    other_reseller: PartnerCaller, caller: HubCaller
+):
+    partner = other_reseller.partner_id
+    await caller.call("partner.suspend", {"partner_id": partner})
+    approved = (await caller.call("partner.approve", {"partner_id": partner,
+                                                      "own_account_id": "ACC-OTHER-SHOP"})).json()
+    assert approved["result"]["status"] == "approved", approved
+
+    stock = a_partner_order("P-500", a_line("1", "PHONE-X", quantity=3),
+                            account_id="ACC-OTHER-SHOP", shipping=SHIPPING)
+    reply = await other_reseller.call("order.submit", stock, acting_user=OTHERS_USER)
+    assert reply["status"] == "accepted", reply
+    got = await other_reseller.call("order.get", {"order_id": "P-500"}, acting_user=OTHERS_USER)
+    assert prices(got) == {"1": ("380.00", "0.00")}

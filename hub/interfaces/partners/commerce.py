@@ -5,6 +5,8 @@ assigned accounts and its own, orders are priced by the hub from the catalog, an
 users may only browse, read and place new orders of add lines.
 """
 
+from collections.abc import Callable
+
 from hub.canonical.assets import AssetQuery, DeltaRequest
 from hub.canonical.catalog import CatalogQuery
 from hub.canonical.orders import Order, OrderRef, Price
@@ -85,7 +87,8 @@ async def partner_catalog(query: CatalogQuery, request: Request, uow: UnitOfWork
             or await query_catalog(query, request, uow))
 
 
-async def _checked(request: Request, uow: UnitOfWork, check) -> Reply | None:  # type: ignore[no-untyped-def]
+async def _checked(request: Request, uow: UnitOfWork, check: Callable[[Acting], None]
+                   ) -> Reply | None:
     """The refusal of a read the employee may not make, or None when it may."""
     try:
         async with uow:
