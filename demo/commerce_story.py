@@ -14,7 +14,7 @@ from connectors.rabbitmq_admin import ProvisioningFailed
 from demo import show
 from demo.catalogue import family_plan_order, phone_lines
 from demo.partner_story import ACME, COMTEL_STORE
-from demo.simulators import Provisioning
+from demo.simulators import Billing, Provisioning
 from hub.bootstrap import Hub, provision_partner
 from hub.client import HubCaller, PartnerCaller
 from hub.delivery.partner_topology import vhost_of, vhost_url
@@ -48,7 +48,7 @@ STORE_ADDRESS = {"address": {"name": "ComTel shop Utrecht", "street": "Oudegrach
                              "city": "Utrecht", "postal_code": "3511AB", "country": "NL"}}
 
 
-async def comtel_orders_for_its_customers(caller: HubCaller, hub: Hub,
+async def comtel_orders_for_its_customers(caller: HubCaller, hub: Hub, billing: Billing,
                                           provisioning: Provisioning) -> None:
     show.chapter("10. Partner ordering", "ComTel Networks resells TeleMedia. Its employees "
                  "order on ComTel's own virtual host: the hub checks who acts, on which "
@@ -76,8 +76,9 @@ async def comtel_orders_for_its_customers(caller: HubCaller, hub: Hub,
         order = await _family_plan(desk)
         await _next_morning(desk, order)
         await provisioning.work_through(order)
+        await billing.complete(order)
         await caller.wait_for("asset.synced", order_id="CT-5001")
-        await _weeks_later(desk, provisioning, caller)
+        await _weeks_later(desk, caller, billing, provisioning)
         await desk.wait_for_event("order.completed", order_id="CT-5001")
         show.step("what ComTel heard on its own partner.events queue: " + ", ".join(
             f"{e.routing_key} {e.json()['data'].get('order_id', '')}" for e in desk.events))
@@ -120,8 +121,8 @@ async def _next_morning(desk: PartnerCaller, order: dict[str, Any]) -> None:
     order.update(revision)
 
 
-async def _weeks_later(desk: PartnerCaller, provisioning: Provisioning,
-                       caller: HubCaller) -> None:
+async def _weeks_later(desk: PartnerCaller, caller: HubCaller, billing: Billing,
+                       provisioning: Provisioning) -> None:
     show.step(f"weeks later {SALES_PRO} reads Acme's installed base and asks for worldwide "
               "roaming on phone 1")
     base = await desk.call("asset.query", {"account_id": ACME}, acting_user=SALES_PRO)
@@ -135,6 +136,7 @@ async def _weeks_later(desk: PartnerCaller, provisioning: Provisioning,
               "submitted_at": "2026-12-21T10:00:00+00:00", "items": items}
     show.reply(await desk.call("order.submit", change, acting_user=SALES_PRO))
     await provisioning.work_through(change | {"revision": 1})
+    await billing.complete(change | {"revision": 1})
     await caller.wait_for("asset.synced", order_id="CT-6001")
     show.step("the roaming asset now has zone WORLD; each changed line kept its asset's price")
 

@@ -66,7 +66,8 @@ class Hub:
                              max_attempts=self.settings.max_attempts)
         self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
                                 order_policy=OrderPolicy(self.settings.approval_threshold),
-                                partner_calls=self.partner_calls)
+                                partner_calls=self.partner_calls,
+                                fulfilment_systems=self.settings.fulfilment_systems)
         self.consumer = RabbitBroker(
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),

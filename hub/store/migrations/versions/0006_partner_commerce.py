@@ -1,14 +1,14 @@
 """partner commerce: the product catalog, partner users, a partner's own account
 
 Revision ID: 0006_partner_commerce
-Revises: 0003
+Revises: 0005_order_lifecycle
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_partner_commerce'
-down_revision = '0003'
+down_revision = '0005_order_lifecycle'
 branch_labels = None
 depends_on = None
 
