@@ -8,7 +8,14 @@ from pathlib import Path
 
 import aio_pika
 
-from demo import lifecycle_story, orders_story, partner_story, show, soap_inbound_story
+from demo import (
+    commerce_story,
+    lifecycle_story,
+    orders_story,
+    partner_story,
+    show,
+    soap_inbound_story,
+)
 from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.bootstrap import build_hub
 from hub.client import HubCaller
@@ -46,6 +53,8 @@ async def main() -> None:
             await partner_story.comtel_over_soap(caller, crm, crm_url)
             await partner_story.northwind_over_amqp(caller, hub)
             await soap_inbound_story.comtel_calls_the_hub(caller, hub)
+            await commerce_story.comtel_orders_for_its_customers(caller, hub, billing,
+                                                                provisioning)
             _summary(caller, billing)
     finally:
         await hub.stop()

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from aio_pika.abc import AbstractIncomingMessage
 from faststream.rabbit import Channel, RabbitBroker
 
 from connectors.amqp_partner import open_amqp_crm
@@ -13,6 +14,7 @@ from connectors.partner_directory import LiveCrmDirectory
 from connectors.rabbitmq_admin import RabbitmqBrokerAdmin
 from connectors.smtp_mailer import SmtpMailer
 from connectors.soap_partner import open_soap_crm
+from hub.delivery.partner_events import declare_forwarding, partner_events_router
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.orders.submission import OrderPolicy
@@ -21,6 +23,7 @@ from hub.interfaces.partners.provisioning import provision_partner as provision
 from hub.partner_vhosts import PartnerVhosts
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
+from hub.routes.catalog import catalog_router
 from hub.routes.fulfilment import fulfilment_router
 from hub.routes.notifications import mail_router
 from hub.routes.opportunities import opportunity_router
@@ -37,7 +40,8 @@ from hub.store.database import Database, open_database
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
-ROUTERS = (order_router, fulfilment_router, asset_router, partner_router, opportunity_router)
+ROUTERS = (order_router, fulfilment_router, asset_router, partner_router, opportunity_router,
+           catalog_router)
 
 
 @dataclass
@@ -79,8 +83,14 @@ class Hub:
         if self.settings.smtp_url:
             mailer = SmtpMailer(self.settings.smtp_url, self.settings.mail_from)
             self.consumer.include_router(mail_router(queues, mailer))
+        self.consumer.include_router(partner_events_router(queues, self._forward_to_partners))
         declare_publications(self.consumer)
         return self.consumer
+
+    async def _forward_to_partners(self, raw: AbstractIncomingMessage) -> None:
+        if self.partner_vhosts is None:
+            raise RuntimeError("partner vhosts are not consumed yet; the event is requeued")
+        await self.partner_vhosts.forward(raw)
 
     async def start(self) -> None:
         """Migrate, connect, declare the topology, start relaying, then start consuming."""
@@ -91,14 +101,15 @@ class Hub:
                                           else str(version))
         self.build_routes(QueuePolicy(quorum=quorum))
         await declare_topology(self.publisher.broker, self.routes.queues, self.routes.operations)
+        await declare_forwarding(self.publisher.broker, self.routes.queues)
         await self.relay.start()
         await self.relay.sweep()
-        await self.consumer.start()
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
                                             self.settings)
         await self.partner_vhosts.start()
         if self.soap is not None:
             await self.soap.start()
+        await self.consumer.start()
         log.info("hub consuming %d ASI queues (%s queues)", len(self.routes.operations),
                  "quorum" if quorum else "classic")
 
@@ -148,7 +159,8 @@ def soap_server(settings: Settings, database: Database, relay: OutboxRelay) -> S
     return SoapServer(service, settings.soap_addr, settings.graceful_timeout)
 
 
-async def provision_partner(settings: Settings, partner_id: str, password: str) -> str:
+async def provision_partner(settings: Settings, partner_id: str, password: str | None
+                            ) -> str:
     """``hub partner provision``: the partner's vhost, user and queues on RabbitMQ, recorded."""
     database = open_database(settings.database_url)
     try:

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     partner_backoff_seconds: float = Field(default=0.5, ge=0, alias="HUB_PARTNER_BACKOFF_SECONDS")
     partner_backoff_max_seconds: float = Field(default=8.0, ge=0,
                                                alias="HUB_PARTNER_BACKOFF_MAX_SECONDS")
+    # unacked requests per partner vhost: one partner's flood never starves the others
+    partner_prefetch: int = Field(default=16, ge=1, le=1000, alias="HUB_PARTNER_PREFETCH")
     partner_reconcile_seconds: float = Field(default=5.0, gt=0,
                                              alias="HUB_PARTNER_RECONCILE_SECONDS")
     # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored

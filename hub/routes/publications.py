@@ -20,6 +20,10 @@ EVENT_NAMES = {
     "opportunity.updated": "a partner's progress on an opportunity, mapped back",
     "opportunity.received": "a partner transferred its own lead to the brand owner",
     "partner.status_changed": "a partner applied, was approved or suspended",
+    "partner.user_assigned": "a partner employee was assigned as a power or standard user",
+    "partner.user_removed": "a partner employee may no longer act for the partner",
+    "partner.alert": "news for partners; also delivered on each recipient's `partner.events`",
+    "catalog.changed": "the product master synced products; `data.product_codes` lists them",
 }
 BACK_OFFICE = {
     "billing.order": "each accepted order revision as billing XML (schemas/billing/order.xsd)",

@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.store.asset_repository import Assets
+from hub.store.catalog_repository import Catalog
 from hub.store.database import Database
 from hub.store.outbox import Outbox, OutgoingMessage
 from hub.store.partner_repository import OpportunityLinks, Partners
@@ -27,6 +28,7 @@ class UnitOfWork:
     partners: Partners
     opportunities: OpportunityLinks
     soap_credentials: SoapCredentials
+    catalog: Catalog
 
     def __init__(
         self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.partners = Partners(self.session)
         self.opportunities = OpportunityLinks(self.session)
         self.soap_credentials = SoapCredentials(self.session)
+        self.catalog = Catalog(self.session)
         return self
 
     async def __aexit__(

@@ -5,7 +5,10 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.store import partner_tables  # noqa: F401  (registers the partner tables)
+from hub.store import (
+    catalog_tables,  # noqa: F401  (registers the catalog table)
+    partner_tables,  # noqa: F401  (registers the partner tables)
+)
 from hub.store.database import normalise_url
 from hub.store.tables import Base
 
