@@ -7,7 +7,9 @@ from typing import Any
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitRouter
 
+from connectors.back_office_port import BackOffice
 from hub.delivery.topology import ASI, QueuePolicy
+from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.request import Request
@@ -24,6 +26,8 @@ class AsiRoutes:
     new_uow: Callable[[str | None], UnitOfWork]
     order_policy: OrderPolicy
     partner_calls: PartnerCalls | None = None
+    back_office: BackOffice | None = None
+    check_validity: CheckValidity = field(default_factory=CheckValidity)
     operations: list[str] = field(default_factory=list)
 
     def router(self) -> RabbitRouter:
@@ -32,11 +36,12 @@ class AsiRoutes:
     def uow(self, request: Request) -> UnitOfWork:
         return self.new_uow(request.correlation_id)
 
-    def subscriber(self, router: RabbitRouter, operation: str, description: str) -> Any:
+    def subscriber(self, router: RabbitRouter, operation: str, description: str,
+                   **options: Any) -> Any:
         """Subscribe to ``asi.<operation>``; acks only after the reply, requeues on a crash."""
         self.operations.append(operation)
         return router.subscriber(
             self.queues.asi_queue(operation), ASI,
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            title=f"asi.{operation}", description=description,
+            title=f"asi.{operation}", description=description, **options,
         )

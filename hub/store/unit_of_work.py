@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.store.asset_repository import Assets
+from hub.store.backoffice_repository import AfterOrder, BackOfficeRecords
 from hub.store.database import Database
 from hub.store.outbox import Outbox, OutgoingMessage
 from hub.store.partner_repository import OpportunityLinks, Partners
@@ -25,6 +26,8 @@ class UnitOfWork:
     outbox: Outbox
     partners: Partners
     opportunities: OpportunityLinks
+    backoffice: BackOfficeRecords
+    after_order: AfterOrder
 
     def __init__(
         self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None
@@ -43,6 +46,8 @@ class UnitOfWork:
         self.outbox = Outbox(self.session, self.correlation_id)
         self.partners = Partners(self.session)
         self.opportunities = OpportunityLinks(self.session)
+        self.backoffice = BackOfficeRecords(self.session)
+        self.after_order = AfterOrder(self.session)
         return self
 
     async def __aexit__(

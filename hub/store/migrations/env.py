@@ -5,7 +5,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.store import partner_tables  # noqa: F401  (registers the partner tables)
+from hub.store import backoffice_tables, partner_tables  # noqa: F401  (registers their tables)
 from hub.store.database import normalise_url
 from hub.store.tables import Base
 

@@ -1,0 +1,1 @@
+"""Simulated outside systems for `make demo` and the tests; not part of the hub's package."""
