@@ -21,8 +21,8 @@ from aio_pika.abc import (
 )
 from aio_pika.exceptions import DeliveryError
 
-from connectors.back_office_port import BackOffice, BackOfficeUnavailable
 from hub.delivery.topology import OUT
+from hub.interfaces.ports import BackOffice, BackOfficeUnavailable
 
 log = logging.getLogger("hub.backoffice")
 

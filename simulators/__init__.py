@@ -1,1 +1,2 @@
-"""Simulated outside systems for `make demo` and the tests; not part of the hub's package."""
+"""Stand-ins for the systems around the hub: partner CRMs, the back office and in-memory fakes
+(not shipped)."""

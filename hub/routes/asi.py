@@ -7,11 +7,11 @@ from typing import Any
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitRouter
 
-from connectors.back_office_port import BackOffice
 from hub.delivery.topology import ASI, QueuePolicy
 from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
+from hub.interfaces.ports import BackOffice
 from hub.interfaces.request import Request
 from hub.routes.policy import ErrorPolicy
 from hub.store.unit_of_work import UnitOfWork

@@ -4,7 +4,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from connectors.back_office_port import BackOffice
 from hub.backoffice.answers import check_availability, check_price, repeated_lines
 from hub.canonical.backoffice import (
     AvailabilityAnswer,
@@ -22,6 +21,7 @@ from hub.canonical.backoffice import (
 )
 from hub.canonical.replies import Reply
 from hub.interfaces.backoffice.forwarding import forward
+from hub.interfaces.ports import BackOffice
 from hub.interfaces.request import Request
 from hub.store.backoffice_tables import CreditCheckRow, PaymentAuthorizationRow
 from hub.store.unit_of_work import UnitOfWork

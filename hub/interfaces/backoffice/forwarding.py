@@ -10,11 +10,11 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from connectors.back_office_port import BackOffice, BackOfficeUnavailable
 from hub.backoffice.answers import Misfit, read_answer
 from hub.canonical.replies import Reply
 from hub.errors import HubError, Rejected, error
 from hub.interfaces.exactly_once import exactly_once, rejection
+from hub.interfaces.ports import BackOffice, BackOfficeUnavailable
 from hub.interfaces.request import Request
 from hub.store.unit_of_work import UnitOfWork
 
