@@ -21,7 +21,9 @@ from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.partners.provisioning import provision_partner as provision
+from hub.mappers.customer_mail import MailTemplates
 from hub.partner_vhosts import PartnerVhosts
+from hub.routes.after_order import after_order_router
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
 from hub.routes.backoffice import backoffice_router
@@ -38,7 +40,8 @@ from hub.store.database import Database, open_database
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
-ROUTERS = (order_router, fulfilment_router, asset_router, partner_router, opportunity_router)
+ROUTERS = (order_router, fulfilment_router, asset_router, partner_router, opportunity_router,
+           after_order_router)
 # card numbers are refused before anything reads the request; the dead letter keeps them masked
 SCREENS = {"payment.authorize": Screen(card_numbers.card_number_problems, card_numbers.masked)}
 
@@ -52,6 +55,7 @@ class Hub:
     publisher: AmqpPublisher
     relay: OutboxRelay
     back_office: BackOfficeLink
+    mail_templates: MailTemplates
     consumer: RabbitBroker = field(init=False)
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
@@ -61,7 +65,8 @@ class Hub:
         self.partner_calls = partner_calls(self.settings)
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
-        return UnitOfWork(self.database, self.relay.after_commit, correlation_id)
+        return UnitOfWork(self.database, self.relay.after_commit, correlation_id,
+                          mail_templates=self.mail_templates)
 
     def build_routes(self, queues: QueuePolicy) -> RabbitBroker:
         """The consuming broker with every ASI router; no connection is opened here."""
@@ -123,7 +128,8 @@ def build_hub(settings: Settings) -> Hub:
     relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
                         settings.outbox_stale_seconds)
     return Hub(settings=settings, database=database, publisher=publisher, relay=relay,
-               back_office=BackOfficeLink(settings.backoffice_timeout))
+               back_office=BackOfficeLink(settings.backoffice_timeout),
+               mail_templates=MailTemplates(settings.mail_templates))
 
 
 def check_validity(settings: Settings) -> CheckValidity:

@@ -6,6 +6,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.mappers.customer_mail import MailTemplates
 from hub.store.asset_repository import Assets
 from hub.store.backoffice_repository import AfterOrder, BackOfficeRecords
 from hub.store.database import Database
@@ -30,11 +31,14 @@ class UnitOfWork:
     after_order: AfterOrder
 
     def __init__(
-        self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None
+        self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None,
+        mail_templates: MailTemplates | None = None,
     ) -> None:
         self._database = database
         self._after_commit = after_commit
         self.correlation_id = correlation_id
+        # customer e-mails are rendered inside the transaction that decides to send them
+        self.mail_templates = mail_templates or MailTemplates.built_in()
 
     async def __aenter__(self) -> Self:
         self._writer = self._database.writer()

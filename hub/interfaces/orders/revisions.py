@@ -52,7 +52,7 @@ async def revise(uow: UnitOfWork, head: OrderHeadRow, order: Order, held: bool) 
     uow.outbox.event("order.revised", {"order_id": order.order_id, "revision": order.revision,
                                        "changes": changes.model_dump(mode="json")})
     if not held:
-        release_to_fulfilment(uow, order, changes)
+        await release_to_fulfilment(uow, order, changes)
     return status
 
 

@@ -105,7 +105,7 @@ async def _release_approved(uow: UnitOfWork, order: Order) -> None:
         previous = await uow.orders.revision(order.order_id, order.revision - 1)
         assert previous is not None, "revisions are numbered without gaps"
         changes = revision_changes(Order.model_validate(previous.document).items, order.items)
-    release_to_fulfilment(uow, order, changes)
+    await release_to_fulfilment(uow, order, changes)
 
 
 async def _accept_new(uow: UnitOfWork, order: Order, held: bool) -> str:
@@ -113,7 +113,7 @@ async def _accept_new(uow: UnitOfWork, order: Order, held: bool) -> str:
     uow.orders.add_head(order, status)
     await uow.orders.add_revision(order, status, line_status=status)
     if not held:
-        release_to_fulfilment(uow, order)
+        await release_to_fulfilment(uow, order)
     return status
 
 

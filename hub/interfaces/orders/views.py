@@ -1,6 +1,7 @@
 """Reading an order back as the front office sees it."""
 
 from hub.canonical.orders import Order, OrderLineView, OrderView
+from hub.interfaces.backoffice.after_order import after_order_view
 from hub.store.unit_of_work import UnitOfWork
 
 
@@ -19,8 +20,10 @@ async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
                       status=lines[item.line_id].status)
         for item in order.items
     ]
+    shipments, activities = await after_order_view(uow, order)
     return OrderView(
         order_id=order.order_id, revision=order.revision, kind=order.kind,
         account_id=order.account_id, partner_id=order.partner_id, currency=order.currency,
         submitted_at=order.submitted_at, status=row.status, items=items,
+        shipments=shipments, activities=activities,
     )
