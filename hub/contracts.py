@@ -5,10 +5,27 @@ import json
 import yaml
 from faststream.specification import AsyncAPI
 
+from hub.canonical.after_order import (
+    ActivityResult,
+    ActivityUpdate,
+    ShipmentNotice,
+    ShipmentResult,
+)
 from hub.canonical.assets import Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult
+from hub.canonical.backoffice import (
+    AvailabilityRequest,
+    AvailabilityResult,
+    CreditCheckRequest,
+    CreditCheckResult,
+    PaymentRequest,
+    PaymentResult,
+    PriceRequest,
+    PriceResult,
+)
 from hub.canonical.changes import RevisionChanges
 from hub.canonical.events import Event
 from hub.canonical.fulfilment import FulfilmentUpdate
+from hub.canonical.notifications import Mail
 from hub.canonical.opportunities import (
     Opportunity,
     OpportunityQuery,
@@ -36,6 +53,9 @@ CANONICAL = (
     Opportunity, TransferRequest, OpportunityQuery, TransferResult,
     PartnerRegistration, PartnerApproval, PartnerSuspension, PartnerResult, PartnerLead,
     PartnerOpportunityRef,
+    CreditCheckRequest, CreditCheckResult, AvailabilityRequest, AvailabilityResult,
+    PriceRequest, PriceResult, PaymentRequest, PaymentResult, ShipmentNotice, ShipmentResult,
+    ActivityUpdate, ActivityResult, Mail,
 )
 
 
