@@ -74,7 +74,8 @@ class Hub:
                              max_bytes=self.settings.max_message_bytes,
                              max_attempts=self.settings.max_attempts, screens=SCREENS)
         self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
-                                order_policy=OrderPolicy(self.settings.approval_threshold),
+                                order_policy=OrderPolicy(self.settings.approval_threshold,
+                                                         self.settings.credit_check_above),
                                 partner_calls=self.partner_calls,
                                 back_office=self.back_office,
                                 check_validity=check_validity(self.settings))
