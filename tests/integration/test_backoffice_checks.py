@@ -2,6 +2,9 @@
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 
 import aio_pika
 import pytest
@@ -206,3 +209,29 @@ async def test_many_calls_wait_on_the_back_office_at_once(settings, caller, back
                                seen.correlation_id)
         replies = await asyncio.gather(*calls)
     assert {r.json()["status"] for r in replies} == {"accepted"}
+
+
+async def test_a_hub_that_dies_while_waiting_leaves_the_request_to_be_forwarded_again(
+        settings, caller, back_office):
+    back_office.silent.add("credit.check")
+    env = {**os.environ, "AMQP_URL": settings.amqp_url, "DATABASE_URL": settings.database_url,
+           "HUB_BACKOFFICE_TIMEOUT": "120", "HUB_HTTP_ADDR": "127.0.0.1:0"}
+    worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "run"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        call = asyncio.create_task(caller.call("credit.check", credit(), message_id="cc-crash",
+                                               timeout=120))
+        for _ in range(1200):
+            if back_office.requests("credit.check"):
+                break
+            await asyncio.sleep(0.05)
+        [first] = back_office.requests("credit.check")
+    finally:
+        worker.kill()  # no goodbye: the request was never acknowledged
+        worker.wait()
+    back_office.silent.clear()
+    async with running_hub(settings):
+        reply = await call
+    again = [s for s in back_office.requests("credit.check") if s is not first]
+    assert reply.json()["status"] == "accepted"
+    assert [s.message_id for s in again] == ["cc-crash"] and first.message_id == "cc-crash"
