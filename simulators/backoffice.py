@@ -5,6 +5,7 @@ with the same ``correlation_id``, as the real credit, stock, tax and payment sys
 Tests can make an operation silent (never answered) or garbled (answered with nonsense).
 """
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
@@ -106,6 +107,10 @@ class BackOfficeSimulator:
         # operations it receives but never answers, or answers with nonsense (for tests)
         self.silent: set[str] = set()
         self.garbled: set[str] = set()
+        # how long each answer takes, and the most requests it was working on at once
+        self.delay = 0.0
+        self.busy = 0
+        self.peak_busy = 0
         self._url = amqp_url
         self._queue_name = queue
 
@@ -134,11 +139,20 @@ class BackOfficeSimulator:
                                   message.body))
             if operation in self.silent or not message.reply_to:
                 return
-            if operation in self.garbled:
-                body = json.dumps({"decision": "maybe", "lines": "none"}).encode()
-            else:
-                body = json.dumps(self.book.answer(operation, json.loads(message.body))).encode()
-            await self._channel.default_exchange.publish(
-                aio_pika.Message(body, correlation_id=message.correlation_id,
-                                 content_type="application/json", type=f"{key}.answer"),
-                routing_key=message.reply_to)
+            self.busy += 1
+            self.peak_busy = max(self.peak_busy, self.busy)
+            try:
+                await asyncio.sleep(self.delay)
+                await self._answer(message, operation, key)
+            finally:
+                self.busy -= 1
+
+    async def _answer(self, message: AbstractIncomingMessage, operation: str, key: str) -> None:
+        if operation in self.garbled:
+            body = json.dumps({"decision": "maybe", "lines": "none"}).encode()
+        else:
+            body = json.dumps(self.book.answer(operation, json.loads(message.body))).encode()
+        await self._channel.default_exchange.publish(
+            aio_pika.Message(body, correlation_id=message.correlation_id,
+                             content_type="application/json", type=f"{key}.answer"),
+            routing_key=message.reply_to or "")
