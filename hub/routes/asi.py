@@ -14,6 +14,7 @@ from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.ports import BackOffice
 from hub.interfaces.request import Request
 from hub.routes.policy import ErrorPolicy
+from hub.settings import FULFILMENT_SYSTEMS
 from hub.store.unit_of_work import UnitOfWork
 
 
@@ -28,6 +29,8 @@ class AsiRoutes:
     partner_calls: PartnerCalls | None = None
     back_office: BackOffice | None = None
     check_validity: CheckValidity = field(default_factory=CheckValidity)
+    # the systems whose reports complete a line (HUB_FULFILMENT_SYSTEMS)
+    fulfilment_systems: tuple[str, ...] = FULFILMENT_SYSTEMS
     operations: list[str] = field(default_factory=list)
 
     def router(self) -> RabbitRouter:

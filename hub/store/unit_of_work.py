@@ -13,6 +13,7 @@ from hub.store.database import Database
 from hub.store.outbox import Outbox, OutgoingMessage
 from hub.store.partner_repository import OpportunityLinks, Partners
 from hub.store.repositories import Inbox, Orders
+from hub.store.soap_credentials import SoapCredentials
 
 AfterCommit = Callable[[list[OutgoingMessage]], None]
 
@@ -29,6 +30,7 @@ class UnitOfWork:
     opportunities: OpportunityLinks
     backoffice: BackOfficeRecords
     after_order: AfterOrder
+    soap_credentials: SoapCredentials
 
     def __init__(
         self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None,
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.opportunities = OpportunityLinks(self.session)
         self.backoffice = BackOfficeRecords(self.session)
         self.after_order = AfterOrder(self.session)
+        self.soap_credentials = SoapCredentials(self.session)
         return self
 
     async def __aexit__(

@@ -1,14 +1,14 @@
 """back-office checks, shipments, activity status, customer mails
 
 Revision ID: 0007_backoffice
-Revises: 0003
+Revises: 0008_soap_credentials
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_backoffice'
-down_revision = '0003'
+down_revision = '0008_soap_credentials'
 branch_labels = None
 depends_on = None
 
