@@ -9,6 +9,7 @@ from pathlib import Path
 import aio_pika
 
 from demo import (
+    backoffice_story,
     commerce_story,
     lifecycle_story,
     orders_story,
@@ -21,6 +22,7 @@ from hub.bootstrap import build_hub
 from hub.client import HubCaller
 from hub.sealed_secrets import new_key
 from hub.settings import Settings
+from simulators.backoffice import BackOfficeSimulator
 from simulators.soap_crm_simulator import start_simulator
 
 STORE = Path("demo.db")
@@ -43,10 +45,14 @@ async def main() -> None:
     hub = build_hub(settings)
     await hub.start()
     try:
-        async with HubCaller(settings.amqp_url) as caller:
+        async with (HubCaller(settings.amqp_url) as caller,
+                    BackOfficeSimulator(settings.amqp_url,
+                                        backoffice_story.telemedia_back_office())):
             await caller.listen([("hub.events", "#"), ("hub.out", "#")])
             billing, provisioning = Billing(caller), Provisioning(caller)
+            await backoffice_story.order_entry_checks(caller)
             await orders_story.order_to_activation(caller, billing, inbox)
+            await backoffice_story.shipped_and_installation(caller, inbox)
             await orders_story.revision_and_assets(caller, billing, provisioning)
             await orders_story.delta_order(caller, billing, provisioning)
             await lifecycle_story.held_revision_rejected(caller, billing, provisioning)
@@ -67,7 +73,8 @@ async def _empty_asi_queues(amqp_url: str) -> None:
     """Start the story from empty queues: an earlier run may have left dead letters."""
     connection = await aio_pika.connect(amqp_url)
     async with connection:
-        for name in ("asi.order.submit", "asi.order.submit.dlq", "hub.notifications.email"):
+        for name in ("asi.order.submit", "asi.order.submit.dlq", "hub.notifications.email",
+                     "asi.payment.authorize.dlq"):
             channel = await connection.channel()
             try:
                 await (await channel.declare_queue(name, passive=True)).purge()

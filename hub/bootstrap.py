@@ -10,26 +10,32 @@ from faststream.rabbit import Channel, RabbitBroker
 
 from connectors.amqp_partner import open_amqp_crm
 from connectors.amqp_publisher import AmqpPublisher
+from connectors.back_office import BackOfficeLink
 from connectors.partner_directory import LiveCrmDirectory
 from connectors.rabbitmq_admin import RabbitmqBrokerAdmin
 from connectors.smtp_mailer import SmtpMailer
 from connectors.soap_partner import open_soap_crm
+from hub.backoffice import card_numbers
 from hub.delivery.partner_events import declare_forwarding, partner_events_router
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
+from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.partners.provisioning import provision_partner as provision
+from hub.mappers.customer_mail import MailTemplates
 from hub.partner_vhosts import PartnerVhosts
+from hub.routes.after_order import after_order_router
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
+from hub.routes.backoffice import backoffice_router
 from hub.routes.catalog import catalog_router
 from hub.routes.fulfilment import fulfilment_router
 from hub.routes.notifications import mail_router
 from hub.routes.opportunities import opportunity_router
 from hub.routes.orders import order_router
 from hub.routes.partners import partner_router
-from hub.routes.policy import ErrorPolicy
+from hub.routes.policy import ErrorPolicy, Screen
 from hub.routes.publications import declare_publications
 from hub.sealed_secrets import SealedSecrets
 from hub.settings import Settings
@@ -41,7 +47,9 @@ from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
 ROUTERS = (order_router, fulfilment_router, asset_router, partner_router, opportunity_router,
-           catalog_router)
+           catalog_router, after_order_router)
+# card numbers are refused before anything reads the request; the dead letter keeps them masked
+SCREENS = {"payment.authorize": Screen(card_numbers.card_number_problems, card_numbers.masked)}
 
 
 @dataclass
@@ -52,6 +60,8 @@ class Hub:
     database: Database
     publisher: AmqpPublisher
     relay: OutboxRelay
+    back_office: BackOfficeLink
+    mail_templates: MailTemplates
     consumer: RabbitBroker = field(init=False)
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
@@ -64,22 +74,28 @@ class Hub:
         self.soap = soap_server(self.settings, self.database, self.relay)
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
-        return UnitOfWork(self.database, self.relay.after_commit, correlation_id)
+        return UnitOfWork(self.database, self.relay.after_commit, correlation_id,
+                          mail_templates=self.mail_templates)
 
     def build_routes(self, queues: QueuePolicy) -> RabbitBroker:
         """The consuming broker with every ASI router; no connection is opened here."""
         policy = ErrorPolicy(new_uow=self.new_uow, dead_letter=self.publisher.dead_letter,
                              max_bytes=self.settings.max_message_bytes,
-                             max_attempts=self.settings.max_attempts)
+                             max_attempts=self.settings.max_attempts, screens=SCREENS)
         self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
-                                order_policy=OrderPolicy(self.settings.approval_threshold),
+                                order_policy=OrderPolicy(self.settings.approval_threshold,
+                                                         self.settings.credit_check_above),
                                 partner_calls=self.partner_calls,
-                                fulfilment_systems=self.settings.fulfilment_systems)
+                                fulfilment_systems=self.settings.fulfilment_systems,
+                                back_office=self.back_office,
+                                check_validity=check_validity(self.settings))
         self.consumer = RabbitBroker(
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),
             log_level=logging.DEBUG, routers=[make(self.routes) for make in ROUTERS],
         )
+        self.consumer.include_router(backoffice_router(self.routes,
+                                                       self.settings.backoffice_in_flight))
         if self.settings.smtp_url:
             mailer = SmtpMailer(self.settings.smtp_url, self.settings.mail_from)
             self.consumer.include_router(mail_router(queues, mailer))
@@ -104,6 +120,7 @@ class Hub:
         await declare_forwarding(self.publisher.broker, self.routes.queues)
         await self.relay.start()
         await self.relay.sweep()
+        await self.back_office.connect(connection)
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
                                             self.settings)
         await self.partner_vhosts.start()
@@ -120,6 +137,7 @@ class Hub:
         if self.partner_vhosts is not None:
             await self.partner_vhosts.stop()
         await self.consumer.stop()
+        await self.back_office.close()
         await self.partner_calls.directory.aclose()
         await self.relay.stop(timeout=self.settings.graceful_timeout)
         await self.publisher.broker.stop()
@@ -131,7 +149,14 @@ def build_hub(settings: Settings) -> Hub:
     publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG))
     relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
                         settings.outbox_stale_seconds)
-    return Hub(settings=settings, database=database, publisher=publisher, relay=relay)
+    return Hub(settings=settings, database=database, publisher=publisher, relay=relay,
+               back_office=BackOfficeLink(settings.backoffice_timeout),
+               mail_templates=MailTemplates(settings.mail_templates))
+
+
+def check_validity(settings: Settings) -> CheckValidity:
+    return CheckValidity(credit_check=timedelta(hours=settings.credit_check_valid_hours),
+                         authorization=timedelta(hours=settings.authorization_valid_hours))
 
 
 def partner_calls(settings: Settings) -> PartnerCalls:
