@@ -26,6 +26,7 @@ from hub.canonical.opportunities import Opportunity
 from hub.errors import Rejected
 from hub.hardened_xml import MAX_XML_BYTES, UnsafeXml
 from hub.mappers.odoo_lead import OdooLead, lead_to_opportunity, opportunity_to_lead, parse_lead
+from hub.operations.tracing import trace_headers
 
 BINDING = "{urn:comtel:crm:v1}LeadBinding"
 WRAPPERS = {"x_contacts": "contact", "x_revenue_lines": "line", "x_activities": "activity",
@@ -54,6 +55,7 @@ class CappedTransport(AsyncTransport):
         self.max_bytes = max_bytes
 
     async def post_xml(self, address: str, envelope: Any, headers: dict) -> requests.Response:
+        headers = trace_headers() | headers
         content = etree_to_string(envelope)
         async with self.client.stream("POST", address, content=content, headers=headers) as r:
             if r.status_code in TRANSIENT_STATUS:

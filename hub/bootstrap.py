@@ -4,15 +4,24 @@ import logging
 from dataclasses import dataclass, field
 
 from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from opentelemetry.sdk.trace import TracerProvider
 
 from connectors.amqp_publisher import AmqpPublisher
 from connectors.partner_directory import LiveCrmDirectory
 from connectors.smtp_mailer import SmtpMailer
+from hub.dead_letters import dead_letter_counts
 from hub.delivery.partner_vhosts import PartnerVhosts
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
+from hub.operations.console import Operations, operations_app
+from hub.operations.health import Readiness
+from hub.operations.metrics import HubMetrics
+from hub.operations.requests import RequestObserver
+from hub.operations.server import HttpServer
+from hub.operations.tracing import tracer_provider
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
 from hub.routes.fulfilment import fulfilment_router
@@ -43,9 +52,38 @@ class Hub:
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
     partner_vhosts: PartnerVhosts | None = field(init=False, default=None)
+    metrics: HubMetrics = field(default_factory=HubMetrics)
+    tracing: TracerProvider = field(init=False)
+    http: HttpServer = field(init=False)
 
     def __post_init__(self) -> None:
-        self.partner_calls = partner_calls(self.settings)
+        self.partner_calls = partner_calls(self.settings, self.metrics)
+        self.tracing = tracer_provider(self.settings.otlp_endpoint)
+        self.http = HttpServer(operations_app(self.operations()), self.settings.http_addr)
+
+    def operations(self) -> Operations:
+        """What the HTTP side reads: health of both connections, the store, the metrics."""
+
+        async def brokers_answer() -> bool:
+            return all([await self.publisher.broker.ping(1.0),
+                        await getattr(self, "consumer", self.publisher.broker).ping(1.0)])
+
+        async def depths() -> dict[str, int]:
+            if not await self.publisher.broker.ping(1.0):
+                raise ConnectionError("the broker does not answer")
+            connection = await self.publisher.broker.connect()
+            return await dead_letter_counts(connection, self.routes.operations)
+
+        return Operations(
+            database=self.database, metrics=self.metrics,
+            readiness=Readiness(broker=brokers_answer, database=self.database),
+            amqp_url=self.settings.amqp_url, operations=lambda: self.routes.operations,
+            dead_letter_counts=depths, console_token=self.settings.console_token)
+
+    def middlewares(self) -> list[object]:
+        """Around every consumed message: the trace (outermost), FastStream's and our metrics."""
+        return [RabbitTelemetryMiddleware(tracer_provider=self.tracing),
+                self.metrics.faststream_middleware(), RequestObserver(self.metrics)]
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.database, self.relay.after_commit, correlation_id)
@@ -62,6 +100,7 @@ class Hub:
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),
             log_level=logging.DEBUG, routers=[make(self.routes) for make in ROUTERS],
+            middlewares=self.middlewares(),
         )
         if self.settings.smtp_url:
             mailer = SmtpMailer(self.settings.smtp_url, self.settings.mail_from)
@@ -70,7 +109,9 @@ class Hub:
         return self.consumer
 
     async def start(self) -> None:
-        """Migrate, connect, declare the topology, start relaying, then start consuming."""
+        """Serve HTTP, migrate, connect, declare the topology, start relaying, then consume."""
+        await self.http.start()
+        log.info("operations console and metrics on %s", self.http.url)
         await migrations.upgrade(self.settings.database_url)
         connection = await self.publisher.connect()
         version = connection.transport.connection.server_properties["version"]
@@ -82,7 +123,7 @@ class Hub:
         await self.relay.sweep()
         await self.consumer.start()
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
-                                            self.settings)
+                                            self.settings, self.middlewares())
         await self.partner_vhosts.start()
         log.info("hub consuming %d ASI queues (%s queues)", len(self.routes.operations),
                  "quorum" if quorum else "classic")
@@ -95,7 +136,9 @@ class Hub:
         await self.partner_calls.directory.aclose()
         await self.relay.stop(timeout=self.settings.graceful_timeout)
         await self.publisher.broker.stop()
+        await self.http.stop()
         await self.database.dispose()
+        self.tracing.shutdown()
 
 
 def build_hub(settings: Settings) -> Hub:
@@ -106,10 +149,11 @@ def build_hub(settings: Settings) -> Hub:
     return Hub(settings=settings, database=database, publisher=publisher, relay=relay)
 
 
-def partner_calls(settings: Settings) -> PartnerCalls:
+def partner_calls(settings: Settings, metrics: HubMetrics | None = None) -> PartnerCalls:
     """How this worker reaches partner CRMs; nothing connects until the first call."""
     directory = LiveCrmDirectory(settings.amqp_url, settings.partner_secrets,
                                  settings.partner_call_timeout)
     return PartnerCalls(directory, attempts=settings.partner_call_attempts,
                         first_backoff=settings.partner_backoff_seconds,
-                        max_backoff=settings.partner_backoff_max_seconds)
+                        max_backoff=settings.partner_backoff_max_seconds,
+                        observe=None if metrics is None else metrics.partner_call)

@@ -36,3 +36,10 @@ class Settings(BaseSettings):
                                              alias="HUB_PARTNER_RECONCILE_SECONDS")
     # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored
     partner_secrets: dict[str, str] = Field(default_factory=dict, alias="HUB_PARTNER_SECRETS")
+    # operating the hub: health, metrics and the console over HTTP; port 0 picks a free one
+    http_addr: str = Field(default="127.0.0.1:8080", alias="HUB_HTTP_ADDR")
+    # the console's replay buttons need this token; unset, the console is read-only
+    console_token: str | None = Field(default=None, alias="HUB_CONSOLE_TOKEN")
+    log_format: str = Field(default="text", pattern="^(text|json)$", alias="HUB_LOG_FORMAT")
+    # spans go to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318) when set
+    otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -8,7 +8,9 @@ that their requests are answered ``partner.not_approved`` rather than left waiti
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from faststream.rabbit import Channel, RabbitBroker
 
@@ -29,8 +31,10 @@ class PartnerVhosts:
     """The partner vhosts this worker consumes; :meth:`reconcile` adds newly provisioned ones."""
 
     def __init__(self, routes: AsiRoutes, database: Database, after_commit: AfterCommit,
-                 settings: Settings) -> None:
+                 settings: Settings, middlewares: Sequence[Any] = ()) -> None:
         self._routes = routes
+        # the worker's telemetry and request metrics, as on the brand owner's vhost
+        self._middlewares = tuple(middlewares)
         self._database = database
         self._after_commit = after_commit
         self._settings = settings
@@ -67,7 +71,7 @@ class PartnerVhosts:
         broker = RabbitBroker(vhost_url(settings.amqp_url, vhost),
                               graceful_timeout=settings.graceful_timeout,
                               default_channel=Channel(prefetch_count=settings.prefetch),
-                              log_level=logging.DEBUG)
+                              log_level=logging.DEBUG, middlewares=self._middlewares)
         publisher = AmqpPublisher(broker)
         routes = self._routes_in(vhost, publisher)
         broker.include_router(partner_channel_router(routes, partner.partner_id))
