@@ -1,5 +1,6 @@
 """Wiring: build the hub from settings, start it, stop it without losing a message."""
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -138,7 +139,8 @@ class Hub:
         await self.publisher.broker.stop()
         await self.http.stop()
         await self.database.dispose()
-        self.tracing.shutdown()
+        # the exporter's last flush blocks on HTTP: keep the event loop free meanwhile
+        await asyncio.to_thread(self.tracing.shutdown)
 
 
 def build_hub(settings: Settings) -> Hub:
