@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, LargeBinary, TextClause, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.store.database import Database
@@ -181,10 +181,18 @@ async def _timeline(session: AsyncSession, key: str, value: str) -> list[Moment]
         moments += _exchange(row)
     # bodies are opaque bytes to the store: narrow with LIKE, then read each candidate
     candidates = (await session.execute(
-        select(OutboxRow).where(OutboxRow.body.contains(value.encode(), autoescape=True))
+        select(OutboxRow).where(_body_contains(session, value.encode()))
         .order_by(OutboxRow.id).limit(TIMELINE_LIMIT))).scalars()
     moments += [m for row in candidates if (m := _caused(row, key, value)) is not None]
     return sorted(moments, key=lambda m: _utc(m.at))
+
+
+def _body_contains(session: AsyncSession, needle: bytes) -> ColumnElement[bool] | TextClause:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.instr(OutboxRow.body, needle) > 0
+    # PostgreSQL: position() is the bytea substring search (LIKE on bytea has no portable form)
+    return text("position(:needle IN outbox.body) > 0").bindparams(
+        bindparam("needle", needle, type_=LargeBinary))
 
 
 def _exchange(row: InboxRow) -> list[Moment]:
