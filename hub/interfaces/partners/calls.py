@@ -13,9 +13,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from connectors.partner_directory import CrmDirectory
-from connectors.partner_port import PartnerCrm, PartnerRefused, PartnerUnavailable
 from hub.canonical.partners import PartnerProfile
+from hub.interfaces.ports import CrmDirectory, PartnerCrm, PartnerRefused, PartnerUnavailable
 
 T = TypeVar("T")
 # told (partner id, outcome: "ok" or the failure code, seconds) after every call
