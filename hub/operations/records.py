@@ -215,8 +215,8 @@ def _caused(row: OutboxRow, key: str, value: str) -> Moment | None:
         # back-office XML: the id must be a whole element value, not part of a longer one
         if f">{value}<".encode() not in row.body:
             return None
-        return Moment(row.created_at, kind, row.routing_key, row.message_id, row.content_type,
-                      None, row.correlation_id, published)
+        return Moment(row.created_at, kind, row.routing_key, row.message_id, "", None,
+                      row.correlation_id, published)
     try:
         document = json.loads(row.body)
     except ValueError:
