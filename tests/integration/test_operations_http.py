@@ -10,8 +10,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from hub.client import HubCaller
 from tests.support.factories import a_line, an_order
 from tests.support.hubs import running_hub
+from tests.support.partners import SOAP_PARTNER, an_opportunity
 
 pytestmark = pytest.mark.integration
+pytest_plugins = ["tests.support.partner_fixtures"]
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
@@ -77,6 +79,22 @@ async def test_a_request_without_trace_context_starts_a_new_trace(hub, caller: H
     trace_id = _trace_of(accepted[0].headers)
     assert trace_id and trace_id != "0" * 32
     assert _trace_of(reply.headers) == trace_id
+
+
+async def test_a_soap_partner_call_carries_the_requests_trace_and_is_measured(
+        channel_hub, caller: HubCaller, soap_crm):
+    transfer = {"opportunity": an_opportunity("OPP-T1"), "partner_id": SOAP_PARTNER}
+    reply = await caller.call("opportunity.transfer", transfer,
+                              headers={"traceparent": TRACEPARENT})
+    assert reply.json()["status"] == "accepted"
+    state = soap_crm[1]
+    assert state.traceparents and all(
+        value is not None and value.split("-")[1] == TRACE_ID for value in state.traceparents)
+
+    async with httpx.AsyncClient(base_url=channel_hub.http.url) as http:
+        samples = _samples((await http.get("/metrics")).text)
+    assert samples[f'hub_partner_calls_total{{outcome="ok",partner="{SOAP_PARTNER}"}}'] == 1
+    assert samples[f'hub_partner_call_seconds_count{{partner="{SOAP_PARTNER}"}}'] == 1
 
 
 async def test_spans_are_exported_over_otlp_when_an_endpoint_is_set(settings, caller):
