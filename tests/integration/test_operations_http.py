@@ -8,6 +8,8 @@ from aiohttp import web
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from hub.client import HubCaller
+from hub.operations.health import Readiness
+from hub.store.database import open_database
 from tests.support.factories import a_line, an_order
 from tests.support.hubs import running_hub
 from tests.support.partners import SOAP_PARTNER, an_opportunity
@@ -38,6 +40,20 @@ async def test_ready_is_503_naming_the_broker_when_the_hubs_connection_is_down(h
     assert ready.json()["failing"] == ["broker"]
     assert ready.json()["checks"]["database"] == "ok"
     assert live.status_code == 200
+
+
+async def test_readiness_names_the_database_when_it_does_not_answer():
+    closed_port = open_database("postgresql://postgres@127.0.0.1:1/nowhere")
+    try:
+        checks = await Readiness(broker=_answers, database=closed_port).check()
+    finally:
+        await closed_port.dispose()
+    assert checks["broker"] == "ok"
+    assert checks["database"].startswith("unavailable")
+
+
+async def _answers() -> bool:
+    return True
 
 
 async def test_metrics_count_requests_by_operation_and_outcome(hub, caller: HubCaller):
