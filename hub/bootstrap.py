@@ -24,7 +24,7 @@ from hub.interfaces.partners.provisioning import provision_partner as provision
 from hub.operations.console import Operations, operations_app
 from hub.operations.health import Readiness
 from hub.operations.metrics import HubMetrics
-from hub.operations.requests import RequestObserver
+from hub.operations.request_observer import RequestObserver
 from hub.operations.server import HttpServer
 from hub.operations.tracing import tracer_provider
 from hub.partner_vhosts import PartnerVhosts
