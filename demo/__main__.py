@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -36,7 +37,9 @@ async def main() -> None:
     crm_runner, crm_url, crm = await start_simulator(username="hub", password=crm_password)
     settings = Settings(database_url=f"sqlite+aiosqlite:///{STORE.resolve()}",
                         SMTP_URL=inbox.smtp_url, HUB_PARTNER_SECRETS={"comtel": crm_password},
-                        HUB_SOAP_ADDR="127.0.0.1:0", HUB_SECRET_KEY=new_key())
+                        HUB_SOAP_ADDR="127.0.0.1:0", HUB_SECRET_KEY=new_key(),
+                        # a free port unless told: the demo must not fail on a busy 8080
+                        HUB_HTTP_ADDR=os.environ.get("HUB_HTTP_ADDR", "127.0.0.1:0"))
     logging.basicConfig(filename="demo.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     show.console.print(f"[bold]Order Hub demo[/]: broker {settings.amqp_url.split('@')[-1]}, "
@@ -44,6 +47,7 @@ async def main() -> None:
     await _empty_asi_queues(settings.amqp_url)
     hub = build_hub(settings)
     await hub.start()
+    show.console.print(f"operations console, health and metrics: {hub.http.url}\n")
     try:
         async with (HubCaller(settings.amqp_url) as caller,
                     BackOfficeSimulator(settings.amqp_url,

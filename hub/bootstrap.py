@@ -1,5 +1,6 @@
 """Wiring: build the hub from settings, start it, stop it without losing a message."""
 
+import asyncio
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -7,6 +8,8 @@ from datetime import timedelta
 
 from aio_pika.abc import AbstractIncomingMessage
 from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from opentelemetry.sdk.trace import TracerProvider
 
 from connectors.amqp_partner import open_amqp_crm
 from connectors.amqp_publisher import AmqpPublisher
@@ -16,6 +19,7 @@ from connectors.rabbitmq_admin import RabbitmqBrokerAdmin
 from connectors.smtp_mailer import SmtpMailer
 from connectors.soap_partner import open_soap_crm
 from hub.backoffice import card_numbers
+from hub.dead_letters import dead_letter_counts
 from hub.delivery.partner_events import declare_forwarding, partner_events_router
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
@@ -24,6 +28,12 @@ from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.partners.provisioning import provision_partner as provision
 from hub.mappers.customer_mail import MailTemplates
+from hub.operations.console import Operations, operations_app
+from hub.operations.health import Readiness
+from hub.operations.metrics import HubMetrics
+from hub.operations.request_observer import RequestObserver
+from hub.operations.server import HttpServer
+from hub.operations.tracing import tracer_provider
 from hub.partner_vhosts import PartnerVhosts
 from hub.routes.after_order import after_order_router
 from hub.routes.asi import AsiRoutes
@@ -66,12 +76,41 @@ class Hub:
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
     partner_vhosts: PartnerVhosts | None = field(init=False, default=None)
+    metrics: HubMetrics = field(default_factory=HubMetrics)
+    tracing: TracerProvider = field(init=False)
+    http: HttpServer = field(init=False)
     soap: SoapServer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.partner_calls = partner_calls(self.settings)
+        self.partner_calls = partner_calls(self.settings, self.metrics)
         # built here so that a missing or bad HUB_SECRET_KEY stops the hub before it starts
         self.soap = soap_server(self.settings, self.database, self.relay)
+        self.tracing = tracer_provider(self.settings.otlp_endpoint)
+        self.http = HttpServer(operations_app(self.operations()), self.settings.http_addr)
+
+    def operations(self) -> Operations:
+        """What the HTTP side reads: health of both connections, the store, the metrics."""
+
+        async def brokers_answer() -> bool:
+            return all([await self.publisher.broker.ping(1.0),
+                        await getattr(self, "consumer", self.publisher.broker).ping(1.0)])
+
+        async def depths() -> dict[str, int]:
+            if not await self.publisher.broker.ping(1.0):
+                raise ConnectionError("the broker does not answer")
+            connection = await self.publisher.broker.connect()
+            return await dead_letter_counts(connection, self.routes.operations)
+
+        return Operations(
+            database=self.database, metrics=self.metrics,
+            readiness=Readiness(broker=brokers_answer, database=self.database),
+            amqp_url=self.settings.amqp_url, operations=lambda: self.routes.operations,
+            dead_letter_counts=depths, console_token=self.settings.console_token)
+
+    def middlewares(self) -> list[object]:
+        """Around every consumed message: the trace (outermost), FastStream's and our metrics."""
+        return [RabbitTelemetryMiddleware(tracer_provider=self.tracing),
+                self.metrics.faststream_middleware(), RequestObserver(self.metrics)]
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.database, self.relay.after_commit, correlation_id,
@@ -93,6 +132,7 @@ class Hub:
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),
             log_level=logging.DEBUG, routers=[make(self.routes) for make in ROUTERS],
+            middlewares=self.middlewares(),
         )
         self.consumer.include_router(backoffice_router(self.routes,
                                                        self.settings.backoffice_in_flight))
@@ -109,7 +149,9 @@ class Hub:
         await self.partner_vhosts.forward(raw)
 
     async def start(self) -> None:
-        """Migrate, connect, declare the topology, start relaying, then start consuming."""
+        """Serve HTTP, migrate, connect, declare the topology, start relaying, then consume."""
+        await self.http.start()
+        log.info("operations console and metrics on %s", self.http.url)
         await migrations.upgrade(self.settings.database_url)
         connection = await self.publisher.connect()
         version = connection.transport.connection.server_properties["version"]
@@ -122,7 +164,7 @@ class Hub:
         await self.relay.sweep()
         await self.back_office.connect(connection)
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
-                                            self.settings)
+                                            self.settings, self.middlewares())
         await self.partner_vhosts.start()
         if self.soap is not None:
             await self.soap.start()
@@ -141,7 +183,10 @@ class Hub:
         await self.partner_calls.directory.aclose()
         await self.relay.stop(timeout=self.settings.graceful_timeout)
         await self.publisher.broker.stop()
+        await self.http.stop()
         await self.database.dispose()
+        # the exporter's last flush blocks on HTTP: keep the event loop free meanwhile
+        await asyncio.to_thread(self.tracing.shutdown)
 
 
 def build_hub(settings: Settings) -> Hub:
@@ -159,7 +204,7 @@ def check_validity(settings: Settings) -> CheckValidity:
                          authorization=timedelta(hours=settings.authorization_valid_hours))
 
 
-def partner_calls(settings: Settings) -> PartnerCalls:
+def partner_calls(settings: Settings, metrics: HubMetrics | None = None) -> PartnerCalls:
     """How this worker reaches partner CRMs; nothing connects until the first call."""
     timeout = settings.partner_call_timeout
     directory = LiveCrmDirectory({
@@ -169,7 +214,8 @@ def partner_calls(settings: Settings) -> PartnerCalls:
     })
     return PartnerCalls(directory, attempts=settings.partner_call_attempts,
                         first_backoff=settings.partner_backoff_seconds,
-                        max_backoff=settings.partner_backoff_max_seconds)
+                        max_backoff=settings.partner_backoff_max_seconds,
+                        observe=None if metrics is None else metrics.partner_call)
 
 
 def soap_server(settings: Settings, database: Database, relay: OutboxRelay) -> SoapServer | None:

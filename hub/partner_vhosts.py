@@ -9,7 +9,9 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from aio_pika.abc import AbstractIncomingMessage
 from faststream.rabbit import Channel, RabbitBroker
@@ -37,8 +39,10 @@ class PartnerVhosts:
     """The partner vhosts this worker consumes; :meth:`reconcile` adds newly provisioned ones."""
 
     def __init__(self, routes: AsiRoutes, database: Database, after_commit: AfterCommit,
-                 settings: Settings) -> None:
+                 settings: Settings, middlewares: Sequence[Any] = ()) -> None:
         self._routes = routes
+        # the worker's telemetry and request metrics, as on the brand owner's vhost
+        self._middlewares = tuple(middlewares)
         self._database = database
         self._after_commit = after_commit
         self._settings = settings
@@ -76,7 +80,7 @@ class PartnerVhosts:
                               graceful_timeout=settings.graceful_timeout,
                               # bounded per vhost: a flooding partner cannot starve the others
                               default_channel=Channel(prefetch_count=settings.partner_prefetch),
-                              log_level=logging.DEBUG)
+                              log_level=logging.DEBUG, middlewares=self._middlewares)
         publisher = AmqpPublisher(broker)
         routes = self._routes_in(vhost, publisher)
         broker.include_router(partner_channel_router(routes, partner.partner_id))
