@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from hub.partner_cli import partner_app
+from hub.sealed_secrets import SecretKeyInvalid
 from hub.settings import Settings
 
 app = typer.Typer(help="Order Hub: the order-to-cash integration hub on RabbitMQ.",
@@ -24,8 +25,9 @@ app.add_typer(partner_app, name="partner")
 def run() -> None:
     """Start a hub worker; Ctrl-C (SIGINT/SIGTERM) drains in-flight messages, then stops."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from hub.operations.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     from hub.preflight import HOW_TO_GET_ONE, broker_answers
 
     if not broker_answers(settings.amqp_url):
@@ -36,6 +38,9 @@ def run() -> None:
         asyncio.run(_run(settings))
     except OSError as exc:
         typer.echo(f"the hub could not reach a service it needs: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except SecretKeyInvalid as exc:
+        typer.echo(f"the hub cannot serve SOAP partners: {exc}", err=True)
         raise typer.Exit(1) from None
 
 

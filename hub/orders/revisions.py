@@ -1,52 +1,13 @@
-"""Supplemental orders: whether an order may still be revised, and what a revision changed."""
+"""What a supplemental order changed against the revision it supersedes, line by line."""
 
-from dataclasses import dataclass
 from typing import Any
 
 from hub.canonical.changes import FieldChange, LineChange, RevisionChanges
-from hub.canonical.orders import Order, OrderItem
-from hub.errors import Rejected, error
+from hub.canonical.orders import OrderItem
 
 _COMPARED = ("parent_line_id", "action", "product_code", "product_name", "trackable",
-             "asset_id", "quantity")
-
-
-@dataclass(frozen=True)
-class OrderHead:
-    """Where an order stands: its current revision, status and point of no return."""
-
-    order_id: str
-    account_id: str
-    current_revision: int
-    status: str
-    point_of_no_return: bool
-
-
-CLOSED = {"completed": "is complete", "partial": "is complete", "failed": "has failed",
-          "cancelled": "is cancelled", "rejected": "was rejected"}
-
-
-def check_revisable(head: OrderHead | None, order: Order) -> OrderHead:
-    """Refuse a revision that is unknown, out of turn, too late, or for another account."""
-    if head is None:
-        raise Rejected(error("order.unknown", f"there is no order {order.order_id} to revise; "
-                             "submit it as kind new first", "order_id"))
-    if order.revision != head.current_revision + 1:
-        raise Rejected(error("order.revision_not_next",
-                             f"order {order.order_id} is at revision {head.current_revision}; "
-                             f"the next revision is {head.current_revision + 1}", "revision"))
-    if head.account_id != order.account_id:
-        raise Rejected(error("order.account_mismatch", f"order {order.order_id} belongs to "
-                             f"account {head.account_id}", "account_id"))
-    if head.status in CLOSED:
-        raise Rejected(error("order.closed", f"order {order.order_id} {CLOSED[head.status]}; "
-                             "changes now need a new (delta) order", "order_id"))
-    if head.point_of_no_return:
-        raise Rejected(error("order.past_point_of_no_return",
-                             f"order {order.order_id} has passed its point of no return; "
-                             "changes now need a new (delta) order once it completes",
-                             "order_id"))
-    return head
+             "asset_id", "quantity", "billing_account_id", "service_account_id",
+             "promised_date")
 
 
 def revision_changes(before: list[OrderItem], after: list[OrderItem]) -> RevisionChanges:

@@ -8,11 +8,14 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitRouter
 
 from hub.delivery.topology import ASI, QueuePolicy
+from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
+from hub.interfaces.ports import BackOffice
 from hub.interfaces.request import Request
 from hub.routes.operations import OPERATIONS, Operation
 from hub.routes.policy import ErrorPolicy
+from hub.settings import FULFILMENT_SYSTEMS
 from hub.store.unit_of_work import UnitOfWork
 
 
@@ -25,6 +28,10 @@ class AsiRoutes:
     new_uow: Callable[[str | None], UnitOfWork]
     order_policy: OrderPolicy
     partner_calls: PartnerCalls | None = None
+    back_office: BackOffice | None = None
+    check_validity: CheckValidity = field(default_factory=CheckValidity)
+    # the systems whose reports complete a line (HUB_FULFILMENT_SYSTEMS)
+    fulfilment_systems: tuple[str, ...] = FULFILMENT_SYSTEMS
     operations: list[str] = field(default_factory=list)
     # the partner vhost these routes consume; None for the brand owner's vhost
     channel: str | None = None
@@ -36,10 +43,11 @@ class AsiRoutes:
         return self.new_uow(request.correlation_id)
 
     def subscriber(self, router: RabbitRouter, operation: str, description: str | None = None,
-                   *, table: Mapping[str, Operation] = OPERATIONS) -> Any:
+                   *, table: Mapping[str, Operation] = OPERATIONS, **options: Any) -> Any:
         """Subscribe to ``asi.<operation>``; acks only after the reply, requeues on a crash.
 
-        The description comes from the operation's row in ``table`` (``hub/routes/operations.py``).
+        Without a description, it comes from the operation's row in ``table``
+        (``hub/routes/operations.py``).
         """
         if description is None:
             description = table[operation].description
@@ -47,5 +55,5 @@ class AsiRoutes:
         return router.subscriber(
             self.queues.asi_queue(operation), ASI,
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            title=f"asi.{operation}", description=description,
+            title=f"asi.{operation}", description=description, **options,
         )

@@ -10,6 +10,8 @@ from hub.errors import HubError, error
 from hub.interfaces.request import Request
 
 JSON_TYPES = (None, "application/json")
+# the partner employee acting on a partner's vhost
+ACTING_USER_HEADER = "x-acting-user"
 
 # the context key under which the error policy hands each route its Request
 REQUEST_KEY = "hub_request"
@@ -30,7 +32,14 @@ def request_of(raw: AbstractIncomingMessage, operation: str, channel: str | None
         correlation_id=raw.correlation_id,
         user_id=raw.user_id,
         channel=channel,
+        acting_user=_text((raw.headers or {}).get(ACTING_USER_HEADER)),
     )
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return None if value is None else str(value)
 
 
 def unreadable(raw: AbstractIncomingMessage, max_bytes: int) -> HubError | None:

@@ -1,12 +1,13 @@
 """inbox scoped by caller: (caller, message_id) instead of one namespace for everyone
 
 Revision ID: 0004_inbox_scope
-Revises: 0003
+Revises: 0007_backoffice
 
 Rows written before this revision are kept. The brand owner's go under caller ``brand-owner``.
 A partner's were stored as ``<vhost>/<message_id>`` (recognisable: the stored reply's
 ``request_id`` is that ``message_id``) and go under caller ``<vhost>/<partner id>``, the only
-user the hub served on that vhost. ``message_id``s longer than the column are kept as digests.
+user the hub served on that vhost. The SOAP endpoint's (``soap/<partner>/<operation>/<id>``)
+go under caller ``soap/<partner>/<operation>/<partner>``, as the endpoint now names them. ``message_id``s longer than the column are kept as digests.
 """
 
 import hashlib
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0004_inbox_scope'
-down_revision = '0003'
+down_revision = '0007_backoffice'
 branch_labels = None
 depends_on = None
 
@@ -38,6 +39,10 @@ def _scoped(message_id: str, reply: dict) -> tuple[str, str]:
     digest = f"#{hashlib.sha256(request_id.encode()).hexdigest()}"
     if vhost.startswith("partner.") and rest in (request_id, digest):
         return f"{vhost}/{vhost.removeprefix('partner.')}", _key(request_id)
+    soap = message_id.split("/", 3)
+    if len(soap) == 4 and soap[0] == "soap" and soap[3] in (request_id, digest):
+        _, partner, operation, _ = soap
+        return f"soap/{partner}/{operation}/{partner}", _key(request_id)
     return BRAND_OWNER, _key(message_id)
 
 
@@ -98,9 +103,9 @@ def downgrade() -> None:
     )
 
     def convert(row):  # type: ignore[no-untyped-def]
-        vhost = row.caller.partition("/")[0]
+        scope = row.caller.rsplit("/", 1)[0]
         message_id = (row.message_id if row.caller == "brand-owner"
-                      else _key(f"{vhost}/{row.message_id}"))
+                      else _key(f"{scope}/{row.message_id}"))
         return {"message_id": message_id, "operation": row.operation,
                 "reply": _reply(row.reply), "created_at": row.created_at}
 
