@@ -8,6 +8,7 @@ from faststream.rabbit import Channel, RabbitBroker
 from connectors.amqp_publisher import AmqpPublisher
 from connectors.partner_directory import LiveCrmDirectory
 from connectors.smtp_mailer import SmtpMailer
+from hub.delivery.partner_topology import url_vhost
 from hub.delivery.partner_vhosts import PartnerVhosts
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
@@ -54,7 +55,8 @@ class Hub:
         """The consuming broker with every ASI router; no connection is opened here."""
         policy = ErrorPolicy(new_uow=self.new_uow, dead_letter=self.publisher.dead_letter,
                              max_bytes=self.settings.max_message_bytes,
-                             max_attempts=self.settings.max_attempts)
+                             max_attempts=self.settings.max_attempts,
+                             vhost=url_vhost(self.settings.amqp_url))
         self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
                                 order_policy=OrderPolicy(self.settings.approval_threshold),
                                 partner_calls=self.partner_calls)

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from hub.canonical.orders import OrderItem
-from hub.canonical.types import Attributes, Identifier
+from hub.canonical.types import Attributes, Identifier, Quantity, SafeText
 
 AssetStatus = Literal["active", "suspended", "terminated"]
 
@@ -23,9 +23,9 @@ class Asset(BaseModel):
     account_id: Identifier
     parent_asset_id: Identifier | None = None
     product_code: Identifier
-    product_name: str
+    product_name: SafeText = Field(min_length=1, max_length=200)
     status: AssetStatus = "active"
-    quantity: int = Field(default=1, ge=1)
+    quantity: Quantity = 1
     attributes: Attributes = Field(default_factory=dict)
     from_order: OrderLineRef | None = None
     children: list[Asset] = Field(default_factory=list)

@@ -4,9 +4,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from hub.canonical.types import Attributes, Currency, Identifier, Money, Quantity, one_of
+from hub.canonical.types import (
+    MAX_TOTAL,
+    Attributes,
+    Currency,
+    Identifier,
+    Money,
+    Quantity,
+    SafeText,
+    one_of,
+)
 
 Action = Literal["add", "update", "delete", "none", "suspend", "resume"]
 OrderKind = Literal["new", "revision", "cancel"]
@@ -32,7 +42,7 @@ class OrderItem(BaseModel):
     parent_line_id: Identifier | None = None
     action: Annotated[Action, one_of("line.action_unknown", *ACTIONS)]
     product_code: Identifier
-    product_name: str = Field(min_length=1, max_length=200)
+    product_name: SafeText = Field(min_length=1, max_length=200)
     trackable: bool = True
     asset_id: Identifier | None = None
     quantity: Quantity = 1
@@ -51,8 +61,18 @@ class Order(BaseModel):
     partner_id: Identifier | None = None
     currency: Currency
     submitted_at: AwareDatetime
-    customer_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    customer_email: SafeText | None = Field(default=None, max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     items: list[OrderItem] = Field(default_factory=list, max_length=5000)
+
+    @model_validator(mode="after")
+    def _total_fits_the_books(self) -> "Order":
+        if (total := self.total()) > MAX_TOTAL:
+            raise PydanticCustomError(
+                "order.total_invalid",
+                "the order is worth {total}; an order may be worth at most {limit}",
+                {"total": str(total), "limit": str(MAX_TOTAL)})
+        return self
 
     def total(self) -> Decimal:
         """What the order is worth: one-time charges plus the first period of recurring ones."""
@@ -72,8 +92,8 @@ class Approval(BaseModel):
     decision: Annotated[
         Literal["approve", "reject"], one_of("approval.decision_unknown", "approve", "reject")
     ]
-    approver: str = Field(min_length=1, max_length=100)
-    reason: str | None = None
+    approver: SafeText = Field(min_length=1, max_length=100)
+    reason: SafeText | None = Field(default=None, max_length=1000)
 
 
 class SubmitResult(BaseModel):

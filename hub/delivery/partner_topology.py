@@ -8,7 +8,7 @@ The hub consumes ``asi.opportunity.*`` there, dead-lettering to ``asi.<op>.dlq``
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 
@@ -23,6 +23,11 @@ LEAD_REPLY_PREFIX = "lead.reply."
 
 def vhost_of(partner_id: str) -> str:
     return f"partner.{partner_id}"
+
+
+def url_vhost(amqp_url: str) -> str:
+    """The virtual host an AMQP URL names (``/`` when it names none)."""
+    return unquote(urlsplit(amqp_url).path[1:]) or "/"
 
 
 def vhost_url(amqp_url: str, vhost: str) -> str:

@@ -91,7 +91,7 @@ class PartnerVhosts:
                                      namespace=vhost)
 
         policy = replace(self._routes.error_policy, new_uow=new_uow,
-                         dead_letter=publisher.dead_letter)
+                         dead_letter=publisher.dead_letter, vhost=vhost)
         return replace(self._routes, error_policy=policy, new_uow=new_uow, operations=[])
 
     async def _keep_reconciling(self) -> None:

@@ -9,8 +9,8 @@
 """
 
 import asyncio
+import hashlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,12 +21,12 @@ from faststream.exceptions import NackMessage
 from faststream.rabbit import RabbitResponse
 from pydantic import ValidationError
 
-from hub.canonical.replies import Reply
+from hub.canonical.replies import Reply, reply_message_id
 from hub.errors import HubError, error, json_path
 from hub.interfaces.exactly_once import rejection
 from hub.interfaces.rejections import record_rejection
 from hub.interfaces.request import Request
-from hub.routes.envelope import request_of, subject_of, unreadable
+from hub.routes.envelope import request_of, subject_of, unidentifiable, unreadable
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub.policy")
@@ -41,6 +41,8 @@ class ErrorPolicy:
     dead_letter: DeadLetter
     max_bytes: int
     max_attempts: int
+    # the virtual host these routes consume: with the broker-checked user_id, who is calling
+    vhost: str = "/"
 
     def __call__(self, msg: Any, /, *, context: Any) -> BaseMiddleware:
         return _PolicyScope(msg, context=context, policy=self)
@@ -60,8 +62,14 @@ class _PolicyScope(BaseMiddleware):
         return RabbitResponse(
             reply.model_dump_json().encode(), content_type="application/json",
             message_type=f"{operation}.reply", correlation_id=raw.correlation_id,
-            message_id=str(uuid.uuid4()), persist=True,
+            message_id=self._reply_id(raw, operation), persist=True,
         )
+
+    def _reply_id(self, raw: AbstractIncomingMessage, operation: str) -> str:
+        """Stable across redeliveries, so a caller can tell a repeated reply from a new one."""
+        caller = f"{self.policy.vhost}/{raw.user_id or ''}"
+        request_id = raw.message_id or f"sha256:{hashlib.sha256(raw.body).hexdigest()}"
+        return reply_message_id(caller, operation, request_id)
 
     async def _answer(self, call_next: Any, msg: Any, raw: AbstractIncomingMessage,
                       operation: str) -> Reply:
@@ -76,7 +84,8 @@ class _PolicyScope(BaseMiddleware):
 
     async def _refuse(self, raw: AbstractIncomingMessage, operation: str,
                       errors: list[HubError]) -> Reply:
-        if not raw.message_id:
+        if unidentifiable(raw):
+            # no id the stores can hold: answered and dead-lettered, but not remembered
             return rejection(Request(operation=operation, message_id=""), errors)
         request = request_of(raw, operation)
         return await record_rejection(self.policy.new_uow(raw.correlation_id), request, errors,
