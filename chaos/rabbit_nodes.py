@@ -9,6 +9,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -167,15 +168,20 @@ def _write_cookie(home: Path) -> None:
     cookie.chmod(0o400)
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the kernel's choice)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextmanager
-def private_rabbit(size: int = 1, first_port: int = 5682, prefix: str = "chaos"
-                   ) -> Iterator[PrivateRabbit]:
+def private_rabbit(size: int = 1, prefix: str = "chaos") -> Iterator[PrivateRabbit]:
     """``size`` private nodes clustered together, removed with their data on the way out."""
     home = Path(tempfile.mkdtemp(prefix=f"{prefix}-rabbit-"))
     _write_cookie(home)
     tag = f"{prefix}{os.getpid()}"
-    nodes = [RabbitNode(f"{tag}n{n + 1}", first_port + n, first_port + 20000 + n, home)
-             for n in range(size)]
+    nodes = [RabbitNode(f"{tag}n{n + 1}", free_port(), free_port(), home) for n in range(size)]
     rabbit = PrivateRabbit(nodes, home)
     try:
         for node in nodes:
