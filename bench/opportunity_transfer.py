@@ -25,8 +25,8 @@ from rich.table import Table
 from bench.figures import Result
 from bench.order_submit import POSTGRES_URL, purge, reset_postgres, stop_server
 from bench.order_submit import start_server as start_and_wait
+from hub.bootstrap import provision_partner
 from hub.canonical.partners import PartnerApproval, PartnerRegistration
-from hub.delivery.partner_provisioning import provision_partner
 from hub.interfaces.partners.registry import approve_partner, register_partner
 from hub.interfaces.request import Request
 from hub.settings import Settings

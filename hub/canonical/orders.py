@@ -7,6 +7,13 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from hub.canonical.order_details import (
+    Activity,
+    Attachment,
+    CalendarDate,
+    Payment,
+    Shipping,
+)
 from hub.canonical.types import (
     MAX_TOTAL,
     Attributes,
@@ -49,6 +56,9 @@ class OrderItem(BaseModel):
     attributes: Attributes = Field(default_factory=dict)
     old_attributes: Attributes | None = None
     price: Price = Field(default_factory=Price)
+    billing_account_id: Identifier | None = None
+    service_account_id: Identifier | None = None
+    promised_date: CalendarDate | None = None
 
 
 class Order(BaseModel):
@@ -64,6 +74,26 @@ class Order(BaseModel):
     customer_email: SafeText | None = Field(default=None, max_length=254,
                                             pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     items: list[OrderItem] = Field(default_factory=list, max_length=5000)
+    quote_id: Identifier | None = None
+    opportunity_id: Identifier | None = None
+    requested_date: CalendarDate | None = None
+    billing_account_id: Identifier | None = None
+    service_account_id: Identifier | None = None
+    shipping: Shipping | None = None
+    payment: Payment | None = None
+    credit_check_id: Identifier | None = None
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    activities: list[Activity] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _accounts_default_to_the_order_account(self) -> "Order":
+        # resolved once on arrival, so everything downstream reads the accounts in force
+        self.billing_account_id = self.billing_account_id or self.account_id
+        self.service_account_id = self.service_account_id or self.account_id
+        for item in self.items:
+            item.billing_account_id = item.billing_account_id or self.billing_account_id
+            item.service_account_id = item.service_account_id or self.service_account_id
+        return self
 
     @model_validator(mode="after")
     def _total_fits_the_books(self) -> "Order":
@@ -104,10 +134,34 @@ class SubmitResult(BaseModel):
 
 class OrderLineView(OrderItem):
     status: LineStatus
+    # the status each back-office system last reported for the line; absent until it reports
+    systems: dict[str, str] = Field(default_factory=dict)
+
+
+class PendingRevision(BaseModel):
+    """A later revision waiting for approval while the revision in force carries on."""
+
+    revision: int
+    status: Literal["held"] = "held"
+
+
+class StatusChange(BaseModel):
+    at: datetime
+    status: OrderStatus
+
+
+class Shipment(BaseModel):
+    """Goods the warehouse sent for some lines of the order."""
+
+    shipment_id: str
+    carrier: str
+    tracking_id: str
+    shipped_at: datetime
+    lines: list[str] = Field(default_factory=list)
 
 
 class OrderView(BaseModel):
-    """The latest revision of an order with its derived status (the `order.get` result)."""
+    """The revision in force of an order with its derived status (the `order.get` result)."""
 
     order_id: str
     revision: int
@@ -118,3 +172,16 @@ class OrderView(BaseModel):
     submitted_at: datetime
     status: OrderStatus
     items: list[OrderLineView]
+    quote_id: str | None = None
+    opportunity_id: str | None = None
+    requested_date: CalendarDate | None = None
+    billing_account_id: str | None = None
+    service_account_id: str | None = None
+    shipping: Shipping | None = None
+    payment: Payment | None = None
+    credit_check_id: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list)
+    pending_revision: PendingRevision | None = None
+    history: list[StatusChange] = Field(default_factory=list)
+    shipments: list[Shipment] = Field(default_factory=list)
