@@ -129,10 +129,10 @@ class RabbitNode:
         self.stop()
         self.start()
 
-    def ctl(self, *args: str, timeout: float = 120) -> str:
-        """Run ``rabbitmqctl -n <this node>``; raise :class:`NodeFailed` when it fails."""
+    def ctl(self, *args: str, timeout: float = 120, tool: str = "rabbitmqctl") -> str:
+        """Run ``rabbitmqctl -n <this node>`` (or another CLI tool); raise on failure."""
         try:
-            done = subprocess.run([_script("rabbitmqctl"), "-n", self.node, *args],
+            done = subprocess.run([_script(tool), "-n", self.node, *args],
                                   env=self.env(), capture_output=True, timeout=timeout,
                                   check=False)
         except subprocess.TimeoutExpired as expired:
