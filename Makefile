@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test unit bench run contracts lint clean preflight
+.PHONY: demo test unit bench run contracts lint clean preflight chaos fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ bench: preflight
 	@$(BIN)/python bench/asset_domain.py
 	@$(BIN)/python -m bench.opportunity_transfer
 
+# fault injection on private RabbitMQ nodes it starts itself (never the broker at AMQP_URL)
+CHAOS_ORDERS ?= 1000
+chaos: $(STAMP)
+	@$(BIN)/python -m chaos --orders $(CHAOS_ORDERS)
+
+# every parser fed generated input; FUZZ_SECONDS bounds the whole run
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
 run: preflight
 	@$(BIN)/hub run
 
@@ -37,7 +47,7 @@ contracts: $(STAMP)
 	@$(BIN)/hub schemas
 
 lint: $(STAMP)
-	@$(BIN)/ruff check hub connectors tests bench demo
+	@$(BIN)/ruff check hub connectors tests bench demo chaos
 
 clean:
 	rm -rf $(VENV) hub.db hub.db-* demo.db demo.db-*
