@@ -3,13 +3,14 @@
 Python's ``json`` accepts ``NaN`` and ``Infinity``, turns ``1e400`` into infinity, keeps lone
 surrogates and NUL in strings, and overflows the stack on deep nesting; each of those would
 fail later in a database or the XML mapper, so each is refused here with a code and a path.
+Integers are left to the canonical fields, whose bounds say what a caller did wrong.
 """
 
 import json
 import math
 from typing import Any
 
-from hub.canonical.types import MAX_INTEGER, MIN_INTEGER, text_problem
+from hub.canonical.types import text_problem
 from hub.errors import HubError, error, json_path
 
 MAX_DEPTH = 64
@@ -69,12 +70,7 @@ def _scalar_problem(value: Any, path: tuple[str | int, ...]) -> HubError | None:
     if isinstance(value, str):
         if reason := text_problem(value):
             return error("request.text_invalid", f"the text {reason}", json_path(path))
-    elif isinstance(value, bool):
-        return None
-    elif isinstance(value, int):
-        if not MIN_INTEGER <= value <= MAX_INTEGER:
-            return error("request.number_invalid",
-                         "integers must fit in 64 bits (-2^63 .. 2^63-1)", json_path(path))
+    # integers are bounded by the fields that hold them (line.quantity_invalid, ...)
     elif isinstance(value, float) and not math.isfinite(value):
         return error("request.number_invalid",
                      "the number is too large to be represented", json_path(path))

@@ -8,14 +8,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from hub.canonical.order_details import CalendarDate
 from hub.canonical.orders import OrderItem
-from hub.canonical.types import Attributes, Identifier, Quantity, SafeText, one_of
+from hub.canonical.types import Attributes, Identifier, Quantity, Revision, SafeText, one_of
 
 AssetStatus = Literal["active", "suspended", "terminated"]
 
 
 class OrderLineRef(BaseModel):
     order_id: str
-    revision: int
+    revision: Revision
     line_id: str
 
 

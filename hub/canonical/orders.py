@@ -21,6 +21,7 @@ from hub.canonical.types import (
     Identifier,
     Money,
     Quantity,
+    Revision,
     SafeText,
     one_of,
 )
@@ -65,7 +66,7 @@ class Order(BaseModel):
     """One revision of an order, always whole."""
 
     order_id: Identifier
-    revision: int = Field(default=1, ge=1, le=999)
+    revision: Revision = 1
     kind: Annotated[OrderKind, one_of("order.kind_unknown", "new", "revision", "cancel")] = "new"
     account_id: Identifier
     partner_id: Identifier | None = None
@@ -118,7 +119,7 @@ class OrderRef(BaseModel):
 
 class Approval(BaseModel):
     order_id: Identifier
-    revision: int = Field(ge=1)
+    revision: Revision
     decision: Annotated[
         Literal["approve", "reject"], one_of("approval.decision_unknown", "approve", "reject")
     ]

@@ -116,6 +116,7 @@ Quantity = Annotated[
     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY}),
 ]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
+Revision = Annotated[int, Field(ge=1, le=999)]
 SafeText = Annotated[str, AfterValidator(_safe_text)]
 """Free text a person wrote: any characters the stores and XML can hold."""
 AttributeName = Annotated[SafeText, Field(max_length=100)]

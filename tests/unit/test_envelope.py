@@ -99,8 +99,6 @@ def test_tabs_line_breaks_and_paired_surrogates_are_text():
 
 
 @pytest.mark.parametrize(("body", "path"), [
-    (b'{"quantity": 1000000000000000000000000000000}', "quantity"),
-    (b'{"quantity": 9223372036854775808}', "quantity"),
     (b'{"attributes": {"x": 1e400}}', "attributes.x"),
     (b'{"items": [{"price": -1e999}]}', "items[0].price"),
 ])
@@ -108,8 +106,8 @@ def test_numbers_no_store_can_hold_are_refused(body, path):
     assert problem(Delivered(body)) == ("request.number_invalid", path)
 
 
-def test_the_largest_64_bit_integer_is_readable():
-    assert code(Delivered(b'{"n": 9223372036854775807, "m": -9223372036854775808}')) is None
+def test_integers_are_left_to_the_fields_that_hold_them():
+    assert code(Delivered(b'{"quantity": 1000000000000000000000000000000}')) is None
 
 
 def test_a_number_with_thousands_of_digits_is_not_json():
