@@ -13,6 +13,7 @@ from lxml import etree
 
 from hub.canonical.changes import FieldChange, LineChange, RevisionChanges
 from hub.canonical.orders import ACTIONS, Order, OrderItem, Price
+from hub.errors import Rejected
 from hub.hardened_xml import MAX_XML_BYTES, UnsafeXml
 from hub.mappers.billing_xml import (
     NAMESPACE,
@@ -502,3 +503,10 @@ def test_an_offset_with_seconds_is_refused_when_rendering() -> None:
 def test_an_empty_asset_change_document_is_refused_when_rendering() -> None:
     with pytest.raises(BillingXmlNotProduced, match="asset.xsd"):
         asset_changes_to_billing_xml("ACC-42", "ORD-1001", 2, [])
+
+
+def test_billing_xml_that_cannot_be_made_is_a_refusal_with_a_code_not_a_crash() -> None:
+    odd = an_order().model_copy(update={"customer_email": "a\x00@b.example"})
+    with pytest.raises(Rejected) as refused:
+        order_to_billing_xml(odd)
+    assert refused.value.errors[0].code == "billing.xml_not_produced"
