@@ -2,9 +2,12 @@
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+FULFILMENT_SYSTEMS = ("provisioning", "billing")
 
 
 class Settings(BaseSettings):
@@ -22,6 +25,9 @@ class Settings(BaseSettings):
     graceful_timeout: float = Field(default=20.0, gt=0, alias="HUB_GRACEFUL_TIMEOUT")
     outbox_sweep_seconds: float = Field(default=2.0, gt=0, alias="HUB_OUTBOX_SWEEP_SECONDS")
     outbox_stale_seconds: float = Field(default=10.0, gt=0, alias="HUB_OUTBOX_STALE_SECONDS")
+    # the back-office systems that must each report a line completed before it is completed
+    fulfilment_systems: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=FULFILMENT_SYSTEMS, alias="HUB_FULFILMENT_SYSTEMS")
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
     # acknowledgement e-mails: smtp://[user:password@]host:port, or smtps://; unset = queued only
     smtp_url: str | None = Field(default=None, alias="SMTP_URL")
@@ -36,3 +42,26 @@ class Settings(BaseSettings):
                                              alias="HUB_PARTNER_RECONCILE_SECONDS")
     # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored
     partner_secrets: dict[str, str] = Field(default_factory=dict, alias="HUB_PARTNER_SECRETS")
+
+    # the hub's own SOAP endpoint for partners (host:port; unset = not served)
+    soap_addr: str | None = Field(default=None, pattern=r"^(\[[0-9a-fA-F:]+\]|[^\s:\[\]]+):\d+$",
+                                  alias="HUB_SOAP_ADDR")
+    # the address the WSDL names when the hub sits behind a proxy (default: as the caller asked)
+    soap_public_url: str | None = Field(default=None, alias="HUB_SOAP_PUBLIC_URL")
+    soap_max_bytes: int = Field(default=1_048_576, ge=4096, alias="HUB_SOAP_MAX_BYTES")
+    # how far a UsernameToken's Created may be from now; its nonce is kept that long
+    soap_freshness_seconds: float = Field(default=300.0, gt=0, alias="HUB_SOAP_FRESHNESS_SECONDS")
+    # Fernet key(s), comma-separated, newest first: partners' SOAP passwords are sealed with it
+    secret_key: str | None = Field(default=None, alias="HUB_SECRET_KEY")
+
+    @field_validator("fulfilment_systems", mode="before")
+    @classmethod
+    def _systems_from_a_list(cls, value: Any) -> Any:
+        # "provisioning,billing" in the environment; a list or tuple when built in code
+        names = value.split(",") if isinstance(value, str) else list(value)
+        names = [name.strip() for name in names if name.strip()]
+        unknown = [name for name in names if name not in FULFILMENT_SYSTEMS]
+        if not names or unknown:
+            raise ValueError(f"HUB_FULFILMENT_SYSTEMS names one or more of "
+                             f"{', '.join(FULFILMENT_SYSTEMS)}, got {value!r}")
+        return tuple(dict.fromkeys(names))

@@ -86,15 +86,21 @@ class Order(BaseModel):
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
     activities: list[Activity] = Field(default_factory=list, max_length=500)
 
-    @model_validator(mode="after")
-    def _accounts_default_to_the_order_account(self) -> "Order":
-        # resolved once on arrival, so everything downstream reads the accounts in force
-        self.billing_account_id = self.billing_account_id or self.account_id
-        self.service_account_id = self.service_account_id or self.account_id
-        for item in self.items:
-            item.billing_account_id = item.billing_account_id or self.billing_account_id
-            item.service_account_id = item.service_account_id or self.service_account_id
-        return self
+    def billing_account(self, item: OrderItem | None = None) -> str:
+        """The account billed: the line's own, else the order's, else ``account_id``."""
+        named = item.billing_account_id if item is not None else None
+        return named or self.billing_account_id or self.account_id
+
+    def service_account(self, item: OrderItem | None = None) -> str:
+        """The account served: the line's own, else the order's, else ``account_id``."""
+        named = item.service_account_id if item is not None else None
+        return named or self.service_account_id or self.account_id
+
+    def items_with_accounts(self) -> list[OrderItem]:
+        """The lines as they apply: each names the accounts the order gives it."""
+        return [item.model_copy(update={"billing_account_id": self.billing_account(item),
+                                        "service_account_id": self.service_account(item)})
+                for item in self.items]
 
     @model_validator(mode="after")
     def _total_fits_the_books(self) -> "Order":

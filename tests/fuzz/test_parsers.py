@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from connectors.soap_crm_simulator import WSDL_PATH
 from connectors.soap_partner import BINDING, SoapPartnerCrm, to_wire
 from hub.canonical.assets import DeltaRequest
 from hub.canonical.fulfilment import FulfilmentUpdate
@@ -28,6 +27,7 @@ from hub.mappers.billing_xml import BillingXmlInvalid, billing_xml_to_order, ord
 from hub.routes.envelope import unreadable
 from hub.routes.policy import errors_of
 from hub.strict_json import storable_problem
+from simulators.soap_crm_simulator import WSDL_PATH
 from tests.fuzz.budget import ROUND, for_its_share
 from tests.fuzz.strategies import json_values, mutated, mutated_bytes
 from tests.support.factories import a_line, an_order

@@ -39,15 +39,15 @@ def a_full_order(**overrides) -> dict:
 
 def test_a_v1_order_gets_its_accounts_from_account_id():
     order = Order.model_validate(an_order("O-V1", a_line("1")))
-    assert (order.billing_account_id, order.service_account_id) == ("ACC-42", "ACC-42")
-    assert (order.items[0].billing_account_id, order.items[0].service_account_id) == (
-        "ACC-42", "ACC-42")
+    assert (order.billing_account(), order.service_account()) == ("ACC-42", "ACC-42")
+    [line] = order.items_with_accounts()
+    assert (line.billing_account_id, line.service_account_id) == ("ACC-42", "ACC-42")
     assert order.shipping is None and order.attachments == [] and order.activities == []
 
 
 def test_lines_default_to_the_order_accounts_and_may_name_their_own():
     order = Order.model_validate(a_full_order())
-    first, second = order.items
+    first, second = order.items_with_accounts()
     assert (first.billing_account_id, first.service_account_id) == ("BA-2", "SA-1")
     assert (second.billing_account_id, second.service_account_id) == ("BA-1", "SA-1")
     assert str(first.promised_date) == "2026-12-01" and str(order.requested_date) == "2026-12-05"
