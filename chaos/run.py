@@ -24,7 +24,9 @@ from chaos.rabbit_nodes import PrivateRabbit, private_rabbit
 from chaos.workers import HubWorker, worker_env
 
 log = logging.getLogger("chaos")
-STALL_SECONDS = 120  # no new reply or effect for this long: what is missing is lost
+# no new reply or effect for this long: what is missing is lost (a dead connection is only
+# noticed after 3 missed heartbeats, 180 s, so this waits longer than that)
+STALL_SECONDS = 300
 WINDOW = 200  # requests published ahead of their replies
 
 
