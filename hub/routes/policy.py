@@ -73,7 +73,7 @@ class _PolicyScope(BaseMiddleware):
 
     async def _answer(self, call_next: Any, msg: Any, raw: AbstractIncomingMessage,
                       operation: str) -> Reply:
-        if problem := unreadable(raw, self.policy.max_bytes):
+        if problem := _reading_problem(raw, self.policy.max_bytes):
             return await self._refuse(raw, operation, [problem])
         try:
             return await call_next(msg)
@@ -105,6 +105,15 @@ class _PolicyScope(BaseMiddleware):
                         f"{type(exc).__name__}: {exc}")
         return rejection(Request(operation=operation, message_id=str(raw.message_id or "")),
                          [problem])
+
+
+def _reading_problem(raw: AbstractIncomingMessage, max_bytes: int) -> HubError | None:
+    """Why the request cannot be read; a reader that fails is a refusal, never a poison message."""
+    try:
+        return unreadable(raw, max_bytes)
+    except Exception as exc:  # noqa: BLE001 - whatever the body did to the reader, answer it
+        log.warning("reading %s failed: %r", raw.message_id, exc)
+        return error("request.not_json", f"the body could not be read: {type(exc).__name__}")
 
 
 def errors_of(exc: ValidationError) -> list[HubError]:
