@@ -12,6 +12,8 @@ from hub.strict_json import JsonRefused, read_json
 JSON_TYPES = (None, "application/json")
 # the inbox's and the outbox's columns: an id the stores cannot hold cannot be remembered
 MAX_ID_LENGTH = 200
+# the partner employee acting on a partner's vhost
+ACTING_USER_HEADER = "x-acting-user"
 
 
 def request_of(raw: AbstractIncomingMessage, operation: str) -> Request:
@@ -21,6 +23,7 @@ def request_of(raw: AbstractIncomingMessage, operation: str) -> Request:
         message_id=str(raw.message_id),
         correlation_id=raw.correlation_id,
         user_id=raw.user_id,
+        acting_user=_text((raw.headers or {}).get(ACTING_USER_HEADER)),
     )
 
 
@@ -36,6 +39,12 @@ def unidentifiable(raw: AbstractIncomingMessage) -> HubError | None:
                       else f"is {len(value)} characters long; the limit is {MAX_ID_LENGTH}"):
             return error(f"request.{name}_invalid", f"the {name} {reason}")
     return None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return None if value is None else str(value)
 
 
 def unreadable(raw: AbstractIncomingMessage, max_bytes: int) -> HubError | None:

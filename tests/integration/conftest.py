@@ -6,6 +6,7 @@ from chaos.rabbit_nodes import PrivateRabbit, private_rabbit
 from hub.bootstrap import Hub
 from hub.client import HubCaller
 from hub.settings import Settings
+from tests.support.back_office import back_office  # noqa: F401  (the simulated back office)
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
 
 
