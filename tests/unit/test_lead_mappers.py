@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.canonical.opportunities import Opportunity
@@ -83,6 +83,8 @@ def _only_this_partner(o: Opportunity) -> dict[str, str]:
     return {k: v for k, v in o.external_ids.items() if k == PARTNER}
 
 
+# building a whole opportunity per example is slow on a busy machine, not a bad strategy
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(opportunities(any_char))
 def test_salesforce_round_trip_keeps_what_the_vocabulary_carries(o: Opportunity) -> None:
     lead = json.loads(json.dumps(salesforce_lead.opportunity_to_lead(o, PARTNER)))
@@ -91,6 +93,7 @@ def test_salesforce_round_trip_keeps_what_the_vocabulary_carries(o: Opportunity)
         "activities": _due_as_date(o), "external_ids": _only_this_partner(o)})
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(opportunities(xml_char))
 def test_odoo_round_trip_keeps_what_the_vocabulary_carries(o: Opportunity) -> None:
     lead = odoo_lead.parse_lead(odoo_lead.opportunity_to_lead(o, PARTNER).model_dump())
