@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test unit bench run contracts lint clean preflight chromium
+.PHONY: demo test unit bench run contracts lint clean preflight chromium chaos fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,12 +38,11 @@ chromium:
 	  fi; }
 
 # unit tests first, then integration tests in parallel workers (each gets its own vhost,
-# database and partner ids), then the tests that restart the broker, alone
+# database and partner ids); broker faults run on private nodes the tests start themselves
 TEST_WORKERS ?= 2
 test: preflight chromium
 	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
-	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) -m "not serial_broker" tests/integration
-	@$(BIN)/python -m pytest -q -p no:cacheprovider -m serial_broker tests/integration
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/integration
 
 unit: $(STAMP)
 	@$(BIN)/python -m pytest -q tests/unit
@@ -54,6 +53,16 @@ bench: preflight
 	@$(BIN)/python -m bench.opportunity_transfer
 	@$(BIN)/python -m bench.backoffice
 
+# fault injection on private RabbitMQ nodes it starts itself (never the broker at AMQP_URL)
+CHAOS_ORDERS ?= 1000
+chaos: $(STAMP)
+	@$(BIN)/python -m chaos --orders $(CHAOS_ORDERS)
+
+# every parser fed generated input; FUZZ_SECONDS bounds the whole run
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
 run: preflight
 	@$(BIN)/hub run
 
@@ -62,7 +71,7 @@ contracts: $(STAMP)
 	@$(BIN)/hub schemas
 
 lint: $(STAMP)
-	@$(BIN)/ruff check hub connectors simulators tests bench demo
+	@$(BIN)/ruff check hub connectors simulators tests bench demo chaos
 
 clean:
 	rm -rf $(VENV) hub.db hub.db-* demo.db demo.db-*
