@@ -25,6 +25,7 @@ from hub.routes.publications import declare_publications
 from hub.settings import Settings
 from hub.store import migrations
 from hub.store.database import Database, open_database
+from hub.store.group_commit import GroupCommit
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
@@ -39,6 +40,7 @@ class Hub:
     database: Database
     publisher: AmqpPublisher
     relay: OutboxRelay
+    group_commit: GroupCommit | None = None
     consumer: RabbitBroker = field(init=False)
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
@@ -48,6 +50,8 @@ class Hub:
         self.partner_calls = partner_calls(self.settings)
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
+        if self.group_commit is not None:
+            return self.group_commit.unit_of_work(correlation_id)
         return UnitOfWork(self.database, self.relay.after_commit, correlation_id)
 
     def build_routes(self, queues: QueuePolicy) -> RabbitBroker:
@@ -80,6 +84,8 @@ class Hub:
         await declare_topology(self.publisher.broker, self.routes.queues, self.routes.operations)
         await self.relay.start()
         await self.relay.sweep()
+        if self.group_commit is not None:
+            await self.group_commit.start()
         await self.consumer.start()
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
                                             self.settings)
@@ -92,6 +98,8 @@ class Hub:
         if self.partner_vhosts is not None:
             await self.partner_vhosts.stop()
         await self.consumer.stop()
+        if self.group_commit is not None:
+            await self.group_commit.stop(timeout=self.settings.graceful_timeout)
         await self.partner_calls.directory.aclose()
         await self.relay.stop(timeout=self.settings.graceful_timeout)
         await self.publisher.broker.stop()
@@ -102,8 +110,13 @@ def build_hub(settings: Settings) -> Hub:
     database = open_database(settings.database_url)
     publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG))
     relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
-                        settings.outbox_stale_seconds)
-    return Hub(settings=settings, database=database, publisher=publisher, relay=relay)
+                        settings.outbox_stale_seconds, backlog=settings.outbox_backlog)
+    group = None
+    if settings.batch_max > 1:
+        group = GroupCommit(database, relay.after_commit, settings.batch_max,
+                            settings.batch_wait_ms / 1000, room=relay.room)
+    return Hub(settings=settings, database=database, publisher=publisher, relay=relay,
+               group_commit=group)
 
 
 def partner_calls(settings: Settings) -> PartnerCalls:

@@ -71,18 +71,27 @@ class Outbox:
             correlation_id=self._correlation_id, body=body,
         ))
 
+    @property
+    def messages(self) -> list[OutgoingMessage]:
+        return list(self._messages)
+
     async def flush(self) -> list[OutgoingMessage]:
         """Insert what this transaction recorded (one statement) and return it."""
-        if self._messages:
-            now = datetime.now(UTC)
-            await self._session.execute(insert(OutboxRow), [
-                {"message_id": m.message_id, "exchange": m.exchange,
-                 "routing_key": m.routing_key, "message_type": m.message_type,
-                 "content_type": m.content_type, "correlation_id": m.correlation_id,
-                 "headers": m.headers, "body": m.body, "created_at": now, "sent_at": None}
-                for m in self._messages
-            ])
+        await write_outbox(self._session, self._messages)
         return list(self._messages)
+
+
+async def write_outbox(session: AsyncSession, messages: list[OutgoingMessage]) -> None:
+    """Insert outgoing messages in one statement, however many transactions recorded them."""
+    if messages:
+        now = datetime.now(UTC)
+        await session.execute(insert(OutboxRow), [
+            {"message_id": m.message_id, "exchange": m.exchange,
+             "routing_key": m.routing_key, "message_type": m.message_type,
+             "content_type": m.content_type, "correlation_id": m.correlation_id,
+             "headers": m.headers, "body": m.body, "created_at": now, "sent_at": None}
+            for m in messages
+        ])
 
 
 def _json(data: Any) -> bytes:

@@ -11,24 +11,36 @@ from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow
 
 
 class Inbox:
-    """Requests already answered, by ``message_id``."""
+    """Requests already answered, by ``message_id``; replies remembered wait for the commit."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._pending: dict[str, Any] | None = None
+        # shared by every request of a group commit: a resend in the same batch finds it here
+        self._pending: dict[str, dict[str, Any]] = {}
 
     async def reply_for(self, message_id: str) -> dict[str, Any] | None:
+        if (pending := self._pending.get(message_id)) is not None:
+            return pending["reply"]
         row = await self._session.get(InboxRow, message_id)
         return None if row is None else row.reply
 
     def remember(self, message_id: str, operation: str, reply: dict[str, Any]) -> None:
-        self._pending = {"message_id": message_id, "operation": operation, "reply": reply,
-                         "created_at": datetime.now(UTC)}
+        self._pending[message_id] = {"message_id": message_id, "operation": operation,
+                                     "reply": reply, "created_at": datetime.now(UTC)}
+
+    def forget(self, message_ids: set[str]) -> None:
+        """Drop replies remembered by a request whose savepoint was rolled back."""
+        for message_id in message_ids:
+            self._pending.pop(message_id, None)
+
+    def remembered(self) -> set[str]:
+        return set(self._pending)
 
     async def flush(self) -> None:
-        if self._pending is not None:
-            await self._session.execute(insert(InboxRow), [self._pending])
-            self._pending = None
+        """Insert every remembered reply (one statement)."""
+        if self._pending:
+            rows, self._pending = list(self._pending.values()), {}
+            await self._session.execute(insert(InboxRow), rows)
 
 
 class Orders:
