@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test unit bench run contracts lint clean preflight
+.PHONY: demo test unit bench soak run contracts lint clean preflight
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ bench: preflight
 	@$(BIN)/python -m bench.order_submit
 	@$(BIN)/python bench/asset_domain.py
 	@$(BIN)/python -m bench.opportunity_transfer
+
+soak: preflight   # RSS of one worker over 100,000 orders (takes a while)
+	@$(BIN)/python -m bench.soak
 
 run: preflight
 	@$(BIN)/hub run
