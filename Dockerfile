@@ -1,6 +1,7 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
+# the product only: simulators/, demo/, tests/ and bench/ stay out of the image
 COPY hub hub
 COPY connectors connectors
 COPY schemas schemas

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test unit bench soak run contracts lint clean preflight
 
@@ -12,10 +13,18 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# the demo needs the product plus its simulators' extras; the tests need everything (dev)
+$(DEMO_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[demo]'
+	@touch $(DEMO_STAMP)
+
 preflight: $(STAMP)
 	@$(BIN)/python -m hub.preflight
 
-demo: preflight
+demo: $(DEMO_STAMP)
+	@$(BIN)/python -m hub.preflight
 	@$(BIN)/python -m demo
 
 test: preflight
@@ -40,7 +49,7 @@ contracts: $(STAMP)
 	@$(BIN)/hub schemas
 
 lint: $(STAMP)
-	@$(BIN)/ruff check hub connectors tests bench demo
+	@$(BIN)/ruff check hub connectors simulators tests bench demo
 
 clean:
 	rm -rf $(VENV) hub.db hub.db-* demo.db demo.db-*

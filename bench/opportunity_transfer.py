@@ -25,8 +25,8 @@ from rich.table import Table
 from bench.figures import Result
 from bench.order_submit import POSTGRES_URL, purge, reset_postgres, stop_server
 from bench.order_submit import start_server as start_and_wait
+from hub.bootstrap import provision_partner
 from hub.canonical.partners import PartnerApproval, PartnerRegistration
-from hub.delivery.partner_provisioning import provision_partner
 from hub.interfaces.partners.registry import approve_partner, register_partner
 from hub.interfaces.request import Request
 from hub.settings import Settings
@@ -162,7 +162,7 @@ def report(results: list[Result]) -> None:
 async def main(transfers: int) -> None:
     port = free_port()
     soap_address = f"http://127.0.0.1:{port}/crm"
-    soap = start_server([sys.executable, "-m", "connectors.soap_crm_simulator", "--port",
+    soap = start_server([sys.executable, "-m", "simulators.soap_crm_simulator", "--port",
                          str(port), "--password", SOAP_PASSWORD], dict(os.environ),
                         "simulator at")
     results = []
@@ -170,7 +170,7 @@ async def main(transfers: int) -> None:
         with tempfile.TemporaryDirectory() as folder:
             sqlite_url = f"sqlite:///{folder}/bench.db"
             await enrol(sqlite_url, soap_address)
-            amqp = start_server([sys.executable, "-m", "connectors.amqp_crm_simulator",
+            amqp = start_server([sys.executable, "-m", "simulators.amqp_crm_simulator",
                                  "--url", partner_url(AMQP_URL, AMQP_PARTNER, PARTNER_PASSWORD),
                                  "--partner", AMQP_PARTNER], dict(os.environ), "ready")
             try:

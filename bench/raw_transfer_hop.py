@@ -14,11 +14,10 @@ import sys
 import aio_pika
 
 from connectors.amqp_partner import AmqpPartnerCrm
-from connectors.partner_directory import DEFAULT_WSDL
-from connectors.partner_port import PartnerCrm
-from connectors.soap_partner import SoapPartnerCrm
+from connectors.soap_partner import DEFAULT_WSDL, SoapPartnerCrm
 from hub.canonical.opportunities import Opportunity
 from hub.delivery.partner_topology import vhost_of, vhost_url
+from hub.interfaces.ports import PartnerCrm
 from hub.mappers.vocabularies import SALESFORCE
 
 EXCHANGE = "bench.raw"

@@ -15,12 +15,13 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 
-from connectors.partner_port import PartnerCrm, PartnerRefused, PartnerUnavailable
 from hub.canonical.opportunities import Opportunity
-from hub.delivery.partner_topology import LEAD_REPLY_PREFIX, TO_PARTNER
+from hub.canonical.partners import PartnerProfile
+from hub.delivery.partner_topology import LEAD_REPLY_PREFIX, TO_PARTNER, vhost_of, vhost_url
 from hub.delivery.topology import ASI
 from hub.errors import Rejected
-from hub.mappers.vocabularies import Vocabulary
+from hub.interfaces.ports import PartnerCrm, PartnerRefused, PartnerUnavailable
+from hub.mappers.vocabularies import VOCABULARIES, Vocabulary
 
 MAX_REPLY_BYTES = 1024 * 1024
 
@@ -117,6 +118,14 @@ class AmqpPartnerCrm(PartnerCrm):
             future.set_exception(PartnerRefused("partner.message_invalid",
                                                 f"answer is not JSON: {exc}"))
 
+
+
+async def open_amqp_crm(partner: PartnerProfile, amqp_url: str, timeout: float
+                        ) -> AmqpPartnerCrm:
+    """The CRM of an AMQP partner, reached through the partner's own vhost."""
+    url = vhost_url(amqp_url, partner.vhost or vhost_of(partner.partner_id))
+    return await AmqpPartnerCrm(url, partner.partner_id, VOCABULARIES[partner.vocabulary],
+                                timeout).start()
 
 def _answer(answer: Any) -> dict[str, Any]:
     if not isinstance(answer, dict) or answer.get("status") not in ("ok", "error", "unavailable"):

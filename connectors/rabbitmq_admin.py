@@ -9,8 +9,20 @@ import asyncio
 import logging
 import shutil
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from hub.delivery.partner_topology import Permissions
+from faststream.rabbit import RabbitBroker
+
+from hub.delivery.partner_topology import (
+    Permissions,
+    declare_partner_topology,
+    partner_permissions,
+    vhost_of,
+    vhost_url,
+)
+from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues
+from hub.interfaces.ports import BrokerAdmin
+from hub.settings import Settings
 
 log = logging.getLogger("hub.provision")
 
@@ -27,6 +39,40 @@ class PartnerAccess:
     username: str
     permissions: Permissions
     admin_username: str
+
+
+class RabbitmqBrokerAdmin(BrokerAdmin):
+    """The broker admin port with ``rabbitmqctl`` on this host and the hub's own AMQP user."""
+
+    def __init__(self, settings: Settings, rabbitmqctl: str = "rabbitmqctl") -> None:
+        self._settings = settings
+        self._rabbitmqctl = rabbitmqctl
+
+    async def open_partner_vhost(self, partner_id: str, password: str) -> str:
+        access = partner_access(self._settings, partner_id)
+        await grant(access, password, self._rabbitmqctl)
+        await declare_queues(self._settings, access.vhost)
+        log.info("partner %s provisioned on %s", partner_id, access.vhost)
+        return access.vhost
+
+
+def partner_access(settings: Settings, partner_id: str) -> PartnerAccess:
+    """What ``partner_id`` gets on the broker; the hub's own user is the one in ``AMQP_URL``."""
+    admin = urlsplit(settings.amqp_url).username or "guest"
+    return PartnerAccess(vhost=vhost_of(partner_id), username=partner_id,
+                         permissions=partner_permissions(), admin_username=admin)
+
+
+async def declare_queues(settings: Settings, vhost: str) -> None:
+    """Declare the partner-side topology in ``vhost`` as the hub's own user."""
+    broker = RabbitBroker(vhost_url(settings.amqp_url, vhost), log_level=logging.DEBUG)
+    try:
+        connection = await broker.connect()
+        version = connection.transport.connection.server_properties["version"]
+        text = str(version, "utf-8") if isinstance(version, bytes) else str(version)
+        await declare_partner_topology(broker, QueuePolicy(quorum=broker_has_quorum_queues(text)))
+    finally:
+        await broker.stop()
 
 
 async def grant(access: PartnerAccess, password: str, rabbitmqctl: str = "rabbitmqctl") -> None:

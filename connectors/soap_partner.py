@@ -21,12 +21,14 @@ from zeep.transports import AsyncTransport
 from zeep.wsdl.utils import etree_to_string
 from zeep.wsse.username import UsernameToken
 
-from connectors.partner_port import PartnerCrm, PartnerRefused, PartnerUnavailable
 from hub.canonical.opportunities import Opportunity
+from hub.canonical.partners import PartnerProfile
 from hub.errors import Rejected
 from hub.hardened_xml import MAX_XML_BYTES, UnsafeXml
+from hub.interfaces.ports import PartnerCrm, PartnerRefused, PartnerUnavailable
 from hub.mappers.odoo_lead import OdooLead, lead_to_opportunity, opportunity_to_lead, parse_lead
 
+DEFAULT_WSDL = Path(__file__).resolve().parents[1] / "contracts" / "partners" / "odoo_crm.wsdl"
 BINDING = "{urn:comtel:crm:v1}LeadBinding"
 WRAPPERS = {"x_contacts": "contact", "x_revenue_lines": "line", "x_activities": "activity",
             "x_notes": "note"}
@@ -131,6 +133,22 @@ class SoapPartnerCrm(PartnerCrm):
             raise PartnerRefused(exc.code, f"{operation}: {exc}") from exc
         except ZeepError as exc:
             raise _zeep_failure(operation, exc) from exc
+
+
+async def open_soap_crm(partner: PartnerProfile, secrets: dict[str, str], timeout: float
+                        ) -> SoapPartnerCrm:
+    """The CRM of a SOAP partner, its password looked up by the partner's ``secret_ref``."""
+    connector = partner.connector
+    if partner.vocabulary != "odoo":
+        raise PartnerRefused("partner.connector_invalid",
+                             "the SOAP connector speaks the odoo vocabulary only")
+    secret = secrets.get(connector.secret_ref or "")
+    if secret is None:
+        raise PartnerRefused("partner.secret_unknown",
+                             f"no secret '{connector.secret_ref}' in HUB_PARTNER_SECRETS")
+    return await SoapPartnerCrm.load(connector.wsdl or DEFAULT_WSDL, connector.address or "",
+                                     connector.username or "", secret, timeout,
+                                     partner_id=partner.partner_id)
 
 
 def to_wire(lead: OdooLead) -> dict[str, Any]:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import aio_pika
 
-from connectors.soap_crm_simulator import start_simulator
-from demo import orders_story, partner_story, show
+from demo import lifecycle_story, orders_story, partner_story, show
 from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.bootstrap import build_hub
 from hub.client import HubCaller
 from hub.settings import Settings
+from simulators.soap_crm_simulator import start_simulator
 
 STORE = Path("demo.db")
 
@@ -38,8 +38,9 @@ async def main() -> None:
             await caller.listen([("hub.events", "#"), ("hub.out", "#")])
             billing, provisioning = Billing(caller), Provisioning(caller)
             await orders_story.order_to_activation(caller, billing, inbox)
-            await orders_story.revision_and_assets(caller, provisioning)
-            await orders_story.delta_order(caller, provisioning)
+            await orders_story.revision_and_assets(caller, billing, provisioning)
+            await orders_story.delta_order(caller, billing, provisioning)
+            await lifecycle_story.held_revision_rejected(caller, billing, provisioning)
             await partner_story.comtel_over_soap(caller, crm, crm_url)
             await partner_story.northwind_over_amqp(caller, hub)
             _summary(caller, billing)

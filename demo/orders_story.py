@@ -42,7 +42,8 @@ async def order_to_activation(caller: HubCaller, billing: Billing,
     show.reply((await caller.call("order.approve", decision)).json())
 
 
-async def revision_and_assets(caller: HubCaller, provisioning: Provisioning) -> None:
+async def revision_and_assets(caller: HubCaller, billing: Billing,
+                              provisioning: Provisioning) -> None:
     show.chapter("2-3. A revision, fulfilment and assets", "The next morning Anna adds two "
                  "phones for her children. The order is still open, so the front office sends "
                  "revision 2: the whole order again.")
@@ -52,7 +53,9 @@ async def revision_and_assets(caller: HubCaller, provisioning: Provisioning) -> 
     changes = revised.json()["data"]["changes"]
     show.step(f"order.revised: lines added {changes['added']}, removed {changes['removed']}")
     show.step("provisioning works the order: in progress, point of no return, completed")
-    show.reply(await provisioning.work_through(revision))
+    await provisioning.work_through(revision)
+    show.step("billing has set up the charges and reports completion too")
+    show.reply(await billing.complete(revision))
     show.step("a third revision now is too late:")
     late = family_plan_order("ORD-1001", phones=6, revision=3)
     show.reply((await caller.call("order.submit", late)).json())
@@ -61,7 +64,7 @@ async def revision_and_assets(caller: HubCaller, provisioning: Provisioning) -> 
     show.asset_tree(f"assets of {ACCOUNT} (the installation is not an asset)", trees)
 
 
-async def delta_order(caller: HubCaller, provisioning: Provisioning) -> None:
+async def delta_order(caller: HubCaller, billing: Billing, provisioning: Provisioning) -> None:
     show.chapter("4-5. A delta order and the future state", "Weeks later Anna wants worldwide "
                  "roaming on phone 2. The front office reads her assets, edits the wanted "
                  "state and asks the hub for the delta.")
@@ -80,8 +83,9 @@ async def delta_order(caller: HubCaller, provisioning: Provisioning) -> None:
     show.reply((await caller.call("order.submit", modify)).json())
     future = await _assets(caller, "future")
     show.asset_tree("future state (open orders applied)", future, {"ORD-1001.P2-RM"})
-    show.step("provisioning completes ORD-2001")
+    show.step("provisioning and billing complete ORD-2001")
     await provisioning.work_through(modify)
+    await billing.complete(modify)
     await caller.wait_for("asset.synced", count=2)
     show.asset_tree("assets after the delta order", await _assets(caller, "current"),
                     {"ORD-1001.P2-RM"})

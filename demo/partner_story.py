@@ -3,14 +3,13 @@
 import secrets
 from urllib.parse import urlsplit
 
-from connectors.amqp_crm_simulator import AmqpCrmSimulator
 from connectors.rabbitmq_admin import ProvisioningFailed
-from connectors.soap_crm_simulator import NS, CrmState
 from demo import show
-from hub.bootstrap import Hub
+from hub.bootstrap import Hub, provision_partner
 from hub.client import HubCaller
-from hub.delivery.partner_provisioning import provision_partner
 from hub.delivery.partner_topology import vhost_of, vhost_url
+from simulators.amqp_crm_simulator import AmqpCrmSimulator
+from simulators.soap_crm_simulator import NS, CrmState
 
 ACME = "ACC-ACME-0007"
 OPPORTUNITY = {

@@ -12,8 +12,18 @@ from hub.hardened_xml import parse_xml
 from hub.mappers.billing_xml import ASSET_SCHEMA, ORDER_SCHEMA, SCHEMAS_DIR
 
 
+async def report_lines(caller: HubCaller, system: str, order: dict, status: str,
+                       lines: list[str] | None = None) -> dict:
+    """One back-office system's ``fulfilment.status`` report on lines of an order revision."""
+    line_ids = lines or [item["line_id"] for item in order["items"]]
+    update = {"order_id": order["order_id"], "revision": order["revision"], "system": system,
+              "lines": [{"line_id": line_id, "status": status} for line_id in line_ids]}
+    return (await caller.call("fulfilment.status", update)).json()
+
+
 class Billing:
-    """Validates every billing document it receives against the XSD, as a real billing would."""
+    """Validates every billing document it receives against the XSD, as a real billing would,
+    and reports when it has set up the charges of an order's lines."""
 
     def __init__(self, caller: HubCaller) -> None:
         self._caller = caller
@@ -27,6 +37,10 @@ class Billing:
             self._schemas[key].assertValid(parse_xml(message.body))
         return found
 
+    async def complete(self, order: dict, lines: list[str] | None = None) -> dict:
+        """The charges of the lines are set up: billing's own completion report."""
+        return await report_lines(self._caller, "billing", order, "completed", lines)
+
 
 class Provisioning:
     """Reports line status back to the hub through the ``fulfilment.status`` ASI."""
@@ -35,11 +49,7 @@ class Provisioning:
         self._caller = caller
 
     async def report(self, order: dict, status: str, lines: list[str] | None = None) -> dict:
-        line_ids = lines or [item["line_id"] for item in order["items"]]
-        update = {"order_id": order["order_id"], "revision": order["revision"],
-                  "system": "provisioning",
-                  "lines": [{"line_id": line_id, "status": status} for line_id in line_ids]}
-        return (await self._caller.call("fulfilment.status", update)).json()
+        return await report_lines(self._caller, "provisioning", order, status, lines)
 
     async def work_through(self, order: dict) -> dict:
         """In progress, then point of no return, then completed: as a real switch would."""

@@ -1,18 +1,23 @@
 """Wiring: build the hub from settings, start it, stop it without losing a message."""
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
 from faststream.rabbit import Channel, RabbitBroker
 
+from connectors.amqp_partner import open_amqp_crm
 from connectors.amqp_publisher import AmqpPublisher
 from connectors.partner_directory import LiveCrmDirectory
+from connectors.rabbitmq_admin import RabbitmqBrokerAdmin
 from connectors.smtp_mailer import SmtpMailer
-from hub.delivery.partner_vhosts import PartnerVhosts
+from connectors.soap_partner import open_soap_crm
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
+from hub.interfaces.partners.provisioning import provision_partner as provision
+from hub.partner_vhosts import PartnerVhosts
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
 from hub.routes.fulfilment import fulfilment_router
@@ -61,7 +66,8 @@ class Hub:
                              max_attempts=self.settings.max_attempts)
         self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
                                 order_policy=OrderPolicy(self.settings.approval_threshold),
-                                partner_calls=self.partner_calls)
+                                partner_calls=self.partner_calls,
+                                fulfilment_systems=self.settings.fulfilment_systems)
         self.consumer = RabbitBroker(
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),
@@ -121,8 +127,22 @@ def build_hub(settings: Settings) -> Hub:
 
 def partner_calls(settings: Settings) -> PartnerCalls:
     """How this worker reaches partner CRMs; nothing connects until the first call."""
-    directory = LiveCrmDirectory(settings.amqp_url, settings.partner_secrets,
-                                 settings.partner_call_timeout)
+    timeout = settings.partner_call_timeout
+    directory = LiveCrmDirectory({
+        "amqp": functools.partial(open_amqp_crm, amqp_url=settings.amqp_url, timeout=timeout),
+        "soap": functools.partial(open_soap_crm, secrets=settings.partner_secrets,
+                                  timeout=timeout),
+    })
     return PartnerCalls(directory, attempts=settings.partner_call_attempts,
                         first_backoff=settings.partner_backoff_seconds,
                         max_backoff=settings.partner_backoff_max_seconds)
+
+
+async def provision_partner(settings: Settings, partner_id: str, password: str) -> str:
+    """``hub partner provision``: the partner's vhost, user and queues on RabbitMQ, recorded."""
+    database = open_database(settings.database_url)
+    try:
+        return await provision(UnitOfWork(database, lambda _: None),
+                               RabbitmqBrokerAdmin(settings), partner_id, password)
+    finally:
+        await database.dispose()

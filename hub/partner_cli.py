@@ -86,7 +86,8 @@ def provision(partner_id: str,
                                            "(default: a new random one, printed once).")) -> None:
     """Create the partner's vhost, user, least-privilege permissions and queues on RabbitMQ."""
     from connectors.rabbitmq_admin import ProvisioningFailed
-    from hub.delivery.partner_provisioning import provision_partner, vhost_url
+    from hub.bootstrap import provision_partner
+    from hub.delivery.partner_topology import vhost_url
 
     settings = Settings()
     chosen = password or secrets.token_urlsafe(24)

@@ -2,9 +2,12 @@
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+FULFILMENT_SYSTEMS = ("provisioning", "billing")
 
 
 class Settings(BaseSettings):
@@ -28,6 +31,9 @@ class Settings(BaseSettings):
     batch_wait_ms: float = Field(default=2.0, ge=0, le=1000, alias="HUB_BATCH_WAIT_MS")
     # committed messages not yet published before new work waits: bounds the relay's lag
     outbox_backlog: int = Field(default=5000, ge=100, alias="HUB_OUTBOX_BACKLOG")
+    # the back-office systems that must each report a line completed before it is completed
+    fulfilment_systems: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=FULFILMENT_SYSTEMS, alias="HUB_FULFILMENT_SYSTEMS")
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
     # acknowledgement e-mails: smtp://[user:password@]host:port, or smtps://; unset = queued only
     smtp_url: str | None = Field(default=None, alias="SMTP_URL")
@@ -42,3 +48,15 @@ class Settings(BaseSettings):
                                              alias="HUB_PARTNER_RECONCILE_SECONDS")
     # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored
     partner_secrets: dict[str, str] = Field(default_factory=dict, alias="HUB_PARTNER_SECRETS")
+
+    @field_validator("fulfilment_systems", mode="before")
+    @classmethod
+    def _systems_from_a_list(cls, value: Any) -> Any:
+        # "provisioning,billing" in the environment; a list or tuple when built in code
+        names = value.split(",") if isinstance(value, str) else list(value)
+        names = [name.strip() for name in names if name.strip()]
+        unknown = [name for name in names if name not in FULFILMENT_SYSTEMS]
+        if not names or unknown:
+            raise ValueError(f"HUB_FULFILMENT_SYSTEMS names one or more of "
+                             f"{', '.join(FULFILMENT_SYSTEMS)}, got {value!r}")
+        return tuple(dict.fromkeys(names))

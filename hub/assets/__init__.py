@@ -9,6 +9,7 @@ from hub.assets.apply import (
 from hub.assets.changes import AssetChange, ChangeKind
 from hub.assets.delta import WantedProblem, WantedStateRefused, check_wanted, compute_delta
 from hub.assets.future import FutureState, OpenOrder, future_state
+from hub.assets.history import AssetVersion, base_as_of
 from hub.assets.model import (
     AssetRecord,
     AssetRepeated,
@@ -26,6 +27,7 @@ __all__ = [
     "AssetChange",
     "AssetRecord",
     "AssetRepeated",
+    "AssetVersion",
     "ChangeKind",
     "FutureState",
     "InstalledBase",
@@ -36,6 +38,7 @@ __all__ = [
     "WantedProblem",
     "WantedStateRefused",
     "apply_order",
+    "base_as_of",
     "check_lines_against_base",
     "check_wanted",
     "compute_delta",

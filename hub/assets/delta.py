@@ -87,22 +87,35 @@ def _actions(old: AssetRecord | None, new: AssetRecord | None) -> list[_Step]:
         assert old is not None
         return [("delete", old, {})]
     if old is None:
-        return [("add", new, {"attributes": dict(new.attributes)}), *_status_step("active", new)]
+        accounts = {"billing_account_id": new.billing_account_id,
+                    "service_account_id": new.service_account_id}
+        return [("add", new, {"attributes": dict(new.attributes), **accounts}),
+                *_status_step("active", new)]
     steps = [*_update_step(old, new), *_status_step(old.status, new)]
     return steps or [("none", new, {})]
 
 
 def _update_step(old: AssetRecord, new: AssetRecord) -> list[_Step]:
     names = changed_attribute_names(old.attributes, new.attributes)
-    if not names and (old.product_code, old.product_name, old.quantity) == (
+    accounts = _account_changes(old, new)
+    if not names and not accounts and (old.product_code, old.product_name, old.quantity) == (
         new.product_code, new.product_name, new.quantity
     ):
         return []
     changes = {
         "attributes": {name: new.attributes.get(name) for name in names},
         "old_attributes": {name: old.attributes.get(name) for name in names},
+        **accounts,
     }
     return [("update", new, changes)]
+
+
+def _account_changes(old: AssetRecord, new: AssetRecord) -> dict[str, str]:
+    """The accounts the wanted asset names and the current one does not have (None = keep)."""
+    wanted = {"billing_account_id": new.billing_account_id,
+              "service_account_id": new.service_account_id}
+    return {name: value for name, value in wanted.items()
+            if value is not None and value != getattr(old, name)}
 
 
 def _status_step(old_status: str, new: AssetRecord) -> list[_Step]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from hashlib import sha256
 from typing import NamedTuple, TypeAlias
 
@@ -35,6 +36,10 @@ class AssetRecord:
     quantity: int = 1
     attributes: Mapping[str, AttributeValue] = field(default_factory=dict)
     from_order: Origin | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    billing_account_id: str | None = None
+    service_account_id: str | None = None
 
     @property
     def is_live(self) -> bool:
@@ -142,6 +147,10 @@ def _to_asset(record: AssetRecord, children: list[Asset]) -> Asset:
         quantity=record.quantity,
         attributes=dict(record.attributes),
         from_order=OrderLineRef(**origin._asdict()) if origin else None,
+        start_date=record.start_date,
+        end_date=record.end_date,
+        billing_account_id=record.billing_account_id,
+        service_account_id=record.service_account_id,
         children=children,
     )
 
@@ -158,4 +167,8 @@ def _to_record(asset: Asset, parent: str | None) -> AssetRecord:
         quantity=asset.quantity,
         attributes=present_attributes(asset.attributes),
         from_order=Origin(origin.order_id, origin.revision, origin.line_id) if origin else None,
+        start_date=asset.start_date,
+        end_date=asset.end_date,
+        billing_account_id=asset.billing_account_id,
+        service_account_id=asset.service_account_id,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from hub.assets import problems as code
 from hub.assets.changes import AssetChange, ChangeKind
@@ -44,9 +45,13 @@ def replay_order(
     revision: int,
     lines: Sequence[OrderItem],
     apply_only: Collection[str] | None = None,
+    on: date | None = None,
 ) -> Replay:
-    """Apply each trackable line in turn (only `apply_only` ones if given), skipping misfits."""
-    replayer = _Replayer(base, account_id, (order_id, revision), lines)
+    """Apply each trackable line in turn (only `apply_only` ones if given), skipping misfits.
+
+    `on` is the day the lines were fulfilled: a new asset starts then, a deleted one ends then.
+    """
+    replayer = _Replayer(base, account_id, (order_id, revision), lines, on)
     for index, line in enumerate(lines):
         if line.trackable and (apply_only is None or line.line_id in apply_only):
             replayer.replay(index, line)
@@ -62,8 +67,10 @@ class _Replayer:
         account_id: str,
         order: tuple[str, int],
         lines: Sequence[OrderItem],
+        on: date | None = None,
     ) -> None:
         self.assets = dict(base)
+        self.on = on
         self.account_id = account_id
         self.order = order
         self.lines = {line.line_id: line for line in lines}
@@ -139,6 +146,9 @@ class _Replayer:
         record = AssetRecord(
             asset_id, self.account_id, parent_id, line.product_code, line.product_name,
             "active", line.quantity, present_attributes(line.attributes), self._origin(line),
+            start_date=self.on,
+            billing_account_id=line.billing_account_id or self.account_id,
+            service_account_id=line.service_account_id or self.account_id,
         )
         self._record("created", line, self.assets.get(asset_id), record)
         if self._children is not None and parent_id is not None:
@@ -151,6 +161,8 @@ class _Replayer:
         new = replace(
             old, product_code=line.product_code, product_name=line.product_name,
             quantity=quantity, attributes=attributes, from_order=self._origin(line),
+            billing_account_id=line.billing_account_id or old.billing_account_id,
+            service_account_id=line.service_account_id or old.service_account_id,
         )
         if _same_content(old, new):
             return
@@ -160,7 +172,8 @@ class _Replayer:
         for asset_id in self._subtree(line.asset_id or ""):
             old = self.assets[asset_id]
             if old.is_live:
-                new = replace(old, status="terminated", from_order=self._origin(line))
+                new = replace(old, status="terminated", from_order=self._origin(line),
+                              end_date=self.on)
                 self._record("terminated", line, old, new)
                 self.deleted.add(asset_id)
 
@@ -237,8 +250,10 @@ def _terminated(record: AssetRecord) -> str:
 
 def _same_content(old: AssetRecord, new: AssetRecord) -> bool:
     return (
-        (old.product_code, old.product_name, old.quantity)
-        == (new.product_code, new.product_name, new.quantity)
+        (old.product_code, old.product_name, old.quantity, old.billing_account_id,
+         old.service_account_id)
+        == (new.product_code, new.product_name, new.quantity, new.billing_account_id,
+            new.service_account_id)
         and not changed_attribute_names(old.attributes, new.attributes)
     )
 

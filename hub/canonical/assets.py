@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
+from hub.canonical.order_details import CalendarDate
 from hub.canonical.orders import OrderItem
-from hub.canonical.types import Attributes, Identifier
+from hub.canonical.types import Attributes, Identifier, one_of
 
 AssetStatus = Literal["active", "suspended", "terminated"]
 
@@ -28,12 +29,19 @@ class Asset(BaseModel):
     quantity: int = Field(default=1, ge=1)
     attributes: Attributes = Field(default_factory=dict)
     from_order: OrderLineRef | None = None
+    # filled by the hub when the asset is synced; optional where a caller sends a wanted tree
+    start_date: CalendarDate | None = None
+    end_date: CalendarDate | None = None
+    billing_account_id: Identifier | None = None
+    service_account_id: Identifier | None = None
     children: list[Asset] = Field(default_factory=list)
 
 
 class AssetQuery(BaseModel):
     account_id: Identifier
     view: Literal["current", "future"] = "current"
+    # the installed base as the hub had recorded it at that instant
+    as_of: AwareDatetime | None = None
 
 
 class Conflict(BaseModel):
@@ -54,6 +62,9 @@ class AssetQueryResult(BaseModel):
 class DeltaRequest(BaseModel):
     account_id: Identifier
     wanted: list[Asset]
+    # future: the change is computed on top of the open orders
+    base: Annotated[Literal["current", "future"],
+                    one_of("delta.base_unknown", "current", "future")] = "current"
 
 
 class DeltaResult(BaseModel):

@@ -1,5 +1,6 @@
 """What a revision changed against the one before it, as billing and provisioning receive it."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -8,12 +9,14 @@ from pydantic import BaseModel, BeforeValidator, Field
 from hub.canonical.types import Identifier
 
 
-def _decimal_as_text(value: Any) -> Any:
+def _as_text(value: Any) -> Any:
     # money travels as a decimal string; letting pydantic coerce a Decimal to float would lose cents
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value) if isinstance(value, Decimal) else value
 
 
-ChangeValue = Annotated[str | int | float | bool | None, BeforeValidator(_decimal_as_text)]
+ChangeValue = Annotated[str | int | float | bool | None, BeforeValidator(_as_text)]
 
 
 class FieldChange(BaseModel):

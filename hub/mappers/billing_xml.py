@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -51,6 +51,10 @@ class AssetChangeDoc(BaseModel):
     quantity: Quantity = 1
     attributes: Attributes = Field(default_factory=dict)
     old_attributes: Attributes | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    billing_account_id: Identifier | None = None
+    service_account_id: Identifier | None = None
 
 
 @cache
@@ -137,11 +141,20 @@ def _order_element(order: Order, changes: RevisionChanges | None) -> etree._Elem
     _add(root, "Currency", order.currency)
     _add(root, "SubmittedAt", order.submitted_at.isoformat())
     _add(root, "CustomerEmail", order.customer_email)
+    _add(root, "QuoteId", order.quote_id)
+    _add(root, "OpportunityId", order.opportunity_id)
+    _add(root, "RequestedDate", _day(order.requested_date))
+    _add(root, "BillingAccountId", order.billing_account())
+    _add(root, "ServiceAccountId", order.service_account())
     if changes is not None:
         root.append(_changes_element(changes))
     lines = etree.SubElement(root, _q("Lines"))
-    lines.extend(_line_element(item) for item in order.items)
+    lines.extend(_line_element(item) for item in order.items_with_accounts())
     return root
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _line_element(item: OrderItem) -> etree._Element:
@@ -159,6 +172,9 @@ def _line_element(item: OrderItem) -> etree._Element:
     _add(line, "PriceCurrency", item.price.currency)
     _add_attributes(line, "Attributes", item.attributes)
     _add_attributes(line, "OldAttributes", item.old_attributes)
+    _add(line, "BillingAccountId", item.billing_account_id)
+    _add(line, "ServiceAccountId", item.service_account_id)
+    _add(line, "PromisedDate", _day(item.promised_date))
     return line
 
 
@@ -196,6 +212,10 @@ def _asset_changes_element(
         _add(element, "Quantity", str(change.quantity))
         _add_attributes(element, "Attributes", change.attributes)
         _add_attributes(element, "OldAttributes", change.old_attributes)
+        _add(element, "StartDate", _day(change.start_date))
+        _add(element, "EndDate", _day(change.end_date))
+        _add(element, "BillingAccountId", change.billing_account_id)
+        _add(element, "ServiceAccountId", change.service_account_id)
     return root
 
 
@@ -238,6 +258,11 @@ def _order_from(root: etree._Element) -> Order:
         currency=_text(root, "Currency"),
         submitted_at=datetime.fromisoformat(_token(root, "SubmittedAt")),
         customer_email=_text(root, "CustomerEmail"),
+        quote_id=_text(root, "QuoteId"),
+        opportunity_id=_text(root, "OpportunityId"),
+        requested_date=_text(root, "RequestedDate"),
+        billing_account_id=_text(root, "BillingAccountId"),
+        service_account_id=_text(root, "ServiceAccountId"),
         items=[_item_from(line) for line in root.iterfind(f"{_q('Lines')}/{_q('Line')}")],
     )
 
@@ -259,6 +284,9 @@ def _item_from(line: etree._Element) -> OrderItem:
             recurring=_token(line, "RecurringPrice"),
             currency=_text(line, "PriceCurrency"),
         ),
+        billing_account_id=_text(line, "BillingAccountId"),
+        service_account_id=_text(line, "ServiceAccountId"),
+        promised_date=_text(line, "PromisedDate"),
     )
 
 

@@ -6,7 +6,8 @@ from hub.canonical.changes import FieldChange, LineChange, RevisionChanges
 from hub.canonical.orders import OrderItem
 
 _COMPARED = ("parent_line_id", "action", "product_code", "product_name", "trackable",
-             "asset_id", "quantity")
+             "asset_id", "quantity", "billing_account_id", "service_account_id",
+             "promised_date")
 
 
 def revision_changes(before: list[OrderItem], after: list[OrderItem]) -> RevisionChanges:

@@ -17,6 +17,7 @@ def check_order(order: Order) -> list[HubError]:
     problems += _check_parents(order.items)
     problems += _check_assets(order.items)
     problems += _check_currency(order)
+    problems += _check_activities(order)
     return problems
 
 
@@ -86,3 +87,21 @@ def _check_currency(order: Order) -> list[HubError]:
         for n, i in enumerate(order.items)
         if i.price.currency is not None and i.price.currency != order.currency
     ]
+
+
+def _check_activities(order: Order) -> list[HubError]:
+    lines = {i.line_id for i in order.items}
+    seen = Counter(a.activity_id for a in order.activities)
+    problems = []
+    for n, activity in enumerate(order.activities):
+        if seen[activity.activity_id] > 1:
+            problems.append(error(
+                "activity.duplicate_id",
+                f"activity id {activity.activity_id} appears {seen[activity.activity_id]} times",
+                f"activities[{n}].activity_id"))
+        if activity.line_id is not None and activity.line_id not in lines:
+            problems.append(error(
+                "activity.line_unknown",
+                f"activity {activity.activity_id} names line {activity.line_id}, "
+                "which is not in this order", f"activities[{n}].line_id"))
+    return problems

@@ -1,6 +1,6 @@
 """Line and order status: lines only move forward, the order's status is derived from them."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 # how far a line has come; a report of a lower rank than the line's is stale and ignored
 RANK = {"acknowledged": 0, "held": 0, "in_progress": 1, "point_of_no_return": 2,
@@ -16,8 +16,28 @@ def advance(current: str, reported: str) -> str:
     return reported
 
 
+def line_status(current: str, systems: Mapping[str, str], required: Sequence[str]) -> str:
+    """The line's status from what each required system last reported about it.
+
+    Completed only when every required system completed it, failed when any failed it,
+    at its point of no return when any reported that; never backwards.
+    """
+    reported = [systems[name] for name in required if name in systems]
+    if "failed" in reported:
+        derived = "failed"
+    elif len(reported) == len(required) and all(s == "completed" for s in reported):
+        derived = "completed"
+    elif "point_of_no_return" in reported:
+        derived = "point_of_no_return"
+    elif reported:
+        derived = "in_progress"
+    else:
+        return current
+    return advance(current, derived)
+
+
 def order_status(line_statuses: Iterable[str]) -> str:
-    """TMF622 order status from its lines' statuses."""
+    """The order's status from its lines' statuses (README maps the names to TMF622's)."""
     statuses = list(line_statuses)
     if statuses and all(s in FINAL for s in statuses):
         if all(s == "completed" for s in statuses):

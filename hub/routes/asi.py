@@ -12,6 +12,7 @@ from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.request import Request
 from hub.routes.policy import ErrorPolicy
+from hub.settings import FULFILMENT_SYSTEMS
 from hub.store.unit_of_work import UnitOfWork
 
 
@@ -24,6 +25,8 @@ class AsiRoutes:
     new_uow: Callable[[str | None], UnitOfWork]
     order_policy: OrderPolicy
     partner_calls: PartnerCalls | None = None
+    # the systems whose reports complete a line (HUB_FULFILMENT_SYSTEMS)
+    fulfilment_systems: tuple[str, ...] = FULFILMENT_SYSTEMS
     operations: list[str] = field(default_factory=list)
 
     def router(self) -> RabbitRouter:

@@ -15,6 +15,7 @@ def fulfilment_router(asi: AsiRoutes) -> RabbitRouter:
     @asi.subscriber(router, "fulfilment.status", "Line status from provisioning or billing")
     async def status(update: FulfilmentUpdate, msg: RabbitMessage) -> Reply:
         request = request_of(msg.raw_message, "fulfilment.status")
-        return await report_fulfilment(update, request, asi.uow(request))
+        return await report_fulfilment(update, request, asi.uow(request),
+                                       asi.fulfilment_systems)
 
     return router

@@ -4,7 +4,8 @@ from faststream.rabbit import RabbitMessage, RabbitRouter
 
 from hub.canonical.orders import Approval, Order, OrderRef
 from hub.canonical.replies import Reply
-from hub.interfaces.orders.submission import approve_order, get_order, submit_order
+from hub.interfaces.orders.approval import approve_order
+from hub.interfaces.orders.submission import get_order, submit_order
 from hub.routes.asi import AsiRoutes
 from hub.routes.envelope import request_of
 

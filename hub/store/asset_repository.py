@@ -1,12 +1,14 @@
-"""Loading an account's installed base and saving what an order changed in it."""
+"""Loading an account's installed base and saving what an order changed in it, with history."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.assets import AssetRecord, InstalledBase, Origin
-from hub.store.tables import AssetRow
+from hub.assets import AssetRecord, AssetVersion, InstalledBase, Origin, base_as_of
+from hub.assets.history import record_document, record_from_document
+from hub.store.database import in_utc
+from hub.store.tables import AssetRow, AssetVersionRow
 
 
 class Assets:
@@ -28,10 +30,24 @@ class Assets:
         self._rows |= {row.asset_id: row for row in rows}
         return {row.asset_id: _record(row) for row in rows}
 
-    def save(self, base: InstalledBase, asset_ids: set[str]) -> None:
-        """Write the named assets as they now stand in ``base`` (loaded ones are versioned)."""
+    async def installed_base_as_of(self, account_id: str, instant: datetime
+                                   ) -> dict[str, AssetRecord]:
+        """The account's assets as the hub had recorded them at ``instant``."""
+        instant = in_utc(instant)
+        query = (select(AssetVersionRow)
+                 .where(AssetVersionRow.account_id == account_id,
+                        AssetVersionRow.recorded_at <= instant)
+                 .order_by(AssetVersionRow.recorded_at, AssetVersionRow.id))
+        rows = (await self._session.execute(query)).scalars().all()
+        versions = (AssetVersion(in_utc(row.recorded_at), row.id,
+                                 record_from_document(row.document)) for row in rows)
+        return base_as_of(versions, instant)
+
+    async def save(self, base: InstalledBase, asset_ids: set[str]) -> None:
+        """Write the named assets as they now stand in ``base`` (loaded ones are versioned),
+        and keep each as a version of its history."""
         now = datetime.now(UTC)
-        for asset_id in asset_ids:
+        for asset_id in sorted(asset_ids):
             record = base[asset_id]
             row = self._rows.get(asset_id)
             if row is None:
@@ -39,6 +55,11 @@ class Assets:
                 self._session.add(row)
                 self._rows[asset_id] = row
             _copy(record, row, now)
+        if asset_ids:
+            await self._session.execute(insert(AssetVersionRow), [
+                {"asset_id": asset_id, "account_id": base[asset_id].account_id,
+                 "recorded_at": now, "document": record_document(base[asset_id])}
+                for asset_id in sorted(asset_ids)])
 
 
 def _record(row: AssetRow) -> AssetRecord:
@@ -49,6 +70,8 @@ def _record(row: AssetRow) -> AssetRecord:
         asset_id=row.asset_id, account_id=row.account_id, parent_asset_id=row.parent_asset_id,
         product_code=row.product_code, product_name=row.product_name, status=row.status,
         quantity=row.quantity, attributes=dict(row.attributes), from_order=origin,
+        start_date=row.start_date, end_date=row.end_date,
+        billing_account_id=row.billing_account_id, service_account_id=row.service_account_id,
     )
 
 
@@ -64,4 +87,8 @@ def _copy(record: AssetRecord, row: AssetRow, now: datetime) -> None:
     row.from_order_id = origin.order_id if origin else None
     row.from_revision = origin.revision if origin else None
     row.from_line_id = origin.line_id if origin else None
+    row.start_date = record.start_date
+    row.end_date = record.end_date
+    row.billing_account_id = record.billing_account_id
+    row.service_account_id = record.service_account_id
     row.updated_at = now

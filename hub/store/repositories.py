@@ -7,7 +7,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.canonical.orders import Order
-from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow
+from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
 
 
 class Inbox:
@@ -90,7 +90,7 @@ class Orders:
             await self._session.execute(insert(OrderLineRow), [
                 {"order_id": order.order_id, "revision": order.revision,
                  "line_id": item.line_id, "position": n, "status": line_status,
-                 "asset_id": item.asset_id, "reason": None}
+                 "asset_id": item.asset_id, "reason": None, "systems": {}}
                 for n, item in enumerate(order.items)])
 
     async def supersede(self, order_id: str, revision: int) -> None:
@@ -105,7 +105,25 @@ class Orders:
         head = OrderHeadRow(
             order_id=order.order_id, account_id=order.account_id,
             current_revision=order.revision, status=status, point_of_no_return=False,
-            submitted_at=order.submitted_at, updated_at=datetime.now(UTC),
+            pending_revision=None, submitted_at=order.submitted_at, updated_at=datetime.now(UTC),
         )
         self._session.add(head)
+        self._remember_status(head)
         return head
+
+    def set_status(self, head: OrderHeadRow, status: str) -> None:
+        """The order's new status, kept in its history when it changed."""
+        if head.status == status:
+            return
+        head.status = status
+        head.updated_at = datetime.now(UTC)
+        self._remember_status(head)
+
+    async def history(self, order_id: str) -> list[OrderStatusRow]:
+        query = (select(OrderStatusRow).where(OrderStatusRow.order_id == order_id)
+                 .order_by(OrderStatusRow.at, OrderStatusRow.id))
+        return list((await self._session.execute(query)).scalars())
+
+    def _remember_status(self, head: OrderHeadRow) -> None:
+        self._session.add(OrderStatusRow(order_id=head.order_id, revision=head.current_revision,
+                                         status=head.status, at=datetime.now(UTC)))

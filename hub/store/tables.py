@@ -1,12 +1,13 @@
 """The hub's tables; every change to them goes through an Alembic migration."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKeyConstraint,
     Index,
@@ -23,7 +24,8 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, datetime: DateTime(timezone=True),
+                                     date: Date()}
 
 
 class InboxRow(Base):
@@ -63,6 +65,8 @@ class OrderHeadRow(Base):
     current_revision: Mapped[int]
     status: Mapped[str] = mapped_column(String(32))
     point_of_no_return: Mapped[bool] = mapped_column(default=False)
+    # a later revision held for approval; ``current_revision`` stays in force until approved
+    pending_revision: Mapped[int | None]
     # when revision 1 was submitted: open orders apply to assets in this order (future state)
     submitted_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
@@ -96,11 +100,24 @@ class OrderLineRow(Base):
     status: Mapped[str] = mapped_column(String(32))
     asset_id: Mapped[str | None] = mapped_column(Id)
     reason: Mapped[str | None] = mapped_column(Text)
+    # the status each back-office system last reported: {"provisioning": "completed", ...}
+    systems: Mapped[dict[str, Any]] = mapped_column(default=dict)
     __table_args__ = (
         ForeignKeyConstraint(
             ["order_id", "revision"], ["orders.order_id", "orders.revision"], ondelete="CASCADE"
         ),
     )
+
+
+class OrderStatusRow(Base):
+    """One change of an order's status, kept so ``order.get`` can show its history."""
+
+    __tablename__ = "order_status_history"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(Id, index=True)
+    revision: Mapped[int]
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
 
 
 class AssetRow(Base):
@@ -118,6 +135,22 @@ class AssetRow(Base):
     from_order_id: Mapped[str | None] = mapped_column(Id)
     from_revision: Mapped[int | None]
     from_line_id: Mapped[str | None] = mapped_column(Id)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    billing_account_id: Mapped[str | None] = mapped_column(Id)
+    service_account_id: Mapped[str | None] = mapped_column(Id)
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__: ClassVar = {"version_id_col": version}
+
+
+class AssetVersionRow(Base):
+    """An asset as it stood from ``recorded_at`` on; ``asset.query`` with ``as_of`` reads these."""
+
+    __tablename__ = "asset_versions"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    asset_id: Mapped[str] = mapped_column(Id)
+    account_id: Mapped[str] = mapped_column(Id)
+    recorded_at: Mapped[datetime]
+    document: Mapped[dict[str, Any]]
+    __table_args__ = (Index("ix_asset_versions_account_time", "account_id", "recorded_at", "id"),)

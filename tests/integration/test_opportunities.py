@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 import hub.interfaces.opportunities.transfers
-from connectors.amqp_crm_simulator import AmqpCrmSimulator
-from connectors.soap_crm_simulator import CrmState
 from hub.client import HubCaller
 from hub.dead_letters import replay_dead_letters
 from hub.mappers.odoo_lead import STAGES_IN
+from simulators.amqp_crm_simulator import AmqpCrmSimulator
+from simulators.soap_crm_simulator import CrmState
 from tests.support.hubs import dead_letters, running_hub
 from tests.support.partners import (
     AMQP_PARTNER,

@@ -26,7 +26,10 @@ async def test_good_order_is_accepted_billed_provisioned_and_announced(hub, call
                                       "status": "acknowledged"}
     [billing] = await caller.wait_for("billing.order")
     assert billing.content_type == "application/xml"
-    assert billing_xml_to_order(billing.body) == Order.model_validate(order)
+    # billing hears the accounts in force: the order's account where the order names none
+    accounts = {"billing_account_id": "ACC-42", "service_account_id": "ACC-42"}
+    assert billing_xml_to_order(billing.body) == Order.model_validate(
+        order | accounts | {"items": [item | accounts for item in order["items"]]})
     [provisioning] = await caller.wait_for("provisioning.order")
     assert [line["line_id"] for line in provisioning.json()["lines"]] == ["1", "2"]
     [accepted] = await caller.wait_for("order.accepted")

@@ -10,13 +10,12 @@ import aiormq
 import pytest
 from typer.testing import CliRunner, Result
 
-from connectors.amqp_crm_simulator import AmqpCrmSimulator
-from connectors.rabbitmq_admin import revoke
+from connectors.rabbitmq_admin import partner_access, revoke
 from hub.cli import app
 from hub.client import HubCaller
-from hub.delivery.partner_provisioning import partner_access
 from hub.delivery.partner_topology import REPLIES_QUEUE, vhost_of, vhost_url
 from hub.settings import Settings
+from simulators.amqp_crm_simulator import AmqpCrmSimulator
 from tests.support.hubs import dead_letters
 from tests.support.partners import (
     ACCOUNT,

@@ -17,17 +17,13 @@ from zeep import Client
 from zeep.helpers import serialize_object
 from zeep.plugins import HistoryPlugin
 
-from connectors.partner_port import (
-    InMemoryPartnerCrm,
-    PartnerCrm,
-    PartnerRefused,
-    PartnerUnavailable,
-)
-from connectors.soap_crm_simulator import WSDL_PATH, CrmState, start_simulator
 from connectors.soap_partner import SoapPartnerCrm, from_wire, to_wire, zeep_settings
 from hub.canonical.opportunities import Opportunity
 from hub.hardened_xml import parse_xml
+from hub.interfaces.ports import PartnerCrm, PartnerRefused, PartnerUnavailable
 from hub.mappers.odoo_lead import NOT_XML, lead_to_opportunity, opportunity_to_lead, parse_lead
+from simulators.fakes import InMemoryPartnerCrm
+from simulators.soap_crm_simulator import WSDL_PATH, CrmState, start_simulator
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "leads"
 PARTNER = "P-COMTEL"

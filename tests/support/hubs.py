@@ -14,7 +14,10 @@ def hub_settings(amqp_url: str, database_url: str, **overrides: object) -> Setti
     values = {"amqp_url": amqp_url, "database_url": database_url,
               "HUB_OUTBOX_SWEEP_SECONDS": 0.5,
               "HUB_OUTBOX_STALE_SECONDS": 2.0, "HUB_MAX_ATTEMPTS": 3,
-              "HUB_GRACEFUL_TIMEOUT": 10.0}
+              "HUB_GRACEFUL_TIMEOUT": 10.0,
+              # most scenarios are about something else and play provisioning alone; the
+              # rule that every system must complete a line has its own tests with both
+              "HUB_FULFILMENT_SYSTEMS": "provisioning"}
     values |= overrides
     return Settings(**values)
 

@@ -4,10 +4,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from connectors.amqp_crm_simulator import AmqpCrmSimulator
-from connectors.soap_crm_simulator import CrmState, start_simulator
 from hub.bootstrap import Hub
 from hub.settings import Settings
+from simulators.amqp_crm_simulator import AmqpCrmSimulator
+from simulators.soap_crm_simulator import CrmState, start_simulator
 from tests.support.hubs import purge_asi_queues, running_hub
 from tests.support.partners import (
     AMQP_PARTNER,

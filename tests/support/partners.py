@@ -5,10 +5,9 @@ from urllib.parse import urlsplit
 
 import aio_pika
 
-from connectors.rabbitmq_admin import grant
+from connectors.rabbitmq_admin import declare_queues, grant, partner_access
 from hub.bootstrap import Hub
 from hub.canonical.partners import PartnerApproval, PartnerRegistration
-from hub.delivery.partner_provisioning import declare_queues, partner_access
 from hub.delivery.partner_topology import (
     INBOUND_QUEUE,
     PARTNER_OPERATIONS,

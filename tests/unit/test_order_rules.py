@@ -5,7 +5,7 @@ import pytest
 from hub.canonical.orders import Order, OrderItem
 from hub.orders.revisions import revision_changes
 from hub.orders.rules import check_order
-from hub.orders.status import advance, order_status, past_point_of_no_return
+from hub.orders.status import advance, line_status, order_status, past_point_of_no_return
 from tests.support.factories import a_line, an_order
 
 
@@ -108,3 +108,33 @@ def test_a_price_change_is_a_change_of_its_decimal_text():
     changes = revision_changes([item("1")], [item("1", price={"recurring": "24.99"})])
     assert [(f.field, f.old, f.new) for f in changes.changed[0].fields] == [
         ("price.recurring", "19.99", "24.99")]
+
+
+BOTH = ("provisioning", "billing")
+
+
+def test_a_line_completes_only_when_every_named_system_completed_it():
+    assert line_status("in_progress", {"billing": "completed"}, BOTH) == "in_progress"
+    assert line_status("in_progress", {"provisioning": "completed"}, BOTH) == "in_progress"
+    assert line_status("in_progress", {"provisioning": "completed", "billing": "completed"},
+                       BOTH) == "completed"
+
+
+def test_a_line_fails_when_any_named_system_failed_it():
+    assert line_status("in_progress", {"provisioning": "completed", "billing": "failed"},
+                       BOTH) == "failed"
+
+
+def test_a_line_is_past_its_point_of_no_return_when_any_system_says_so():
+    assert line_status("acknowledged", {"billing": "point_of_no_return"},
+                       BOTH) == "point_of_no_return"
+    # and never goes back, though that system has since completed it alone
+    assert line_status("point_of_no_return", {"billing": "completed"},
+                       BOTH) == "point_of_no_return"
+
+
+def test_a_system_that_is_not_named_does_not_count():
+    assert line_status("acknowledged", {"billing": "completed"},
+                       ("provisioning",)) == "acknowledged"
+    assert line_status("acknowledged", {"provisioning": "completed"},
+                       ("provisioning",)) == "completed"

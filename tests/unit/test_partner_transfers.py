@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from connectors.partner_directory import InMemoryCrmDirectory
-from connectors.partner_port import InMemoryPartnerCrm, PartnerRefused
 from hub.canonical.opportunities import Opportunity, OpportunityQuery, TransferRequest
 from hub.canonical.partners import (
     PartnerApproval,
@@ -24,12 +22,14 @@ from hub.interfaces.opportunities.transfers import (
 )
 from hub.interfaces.partners.calls import PartnerCalls, idempotency_key
 from hub.interfaces.partners.registry import approve_partner, register_partner, suspend_partner
+from hub.interfaces.ports import PartnerRefused
 from hub.interfaces.request import Request
 from hub.store import migrations
 from hub.store.database import open_database
 from hub.store.outbox import OutgoingMessage
 from hub.store.partner_inbox import PartnerUnitOfWork
 from hub.store.unit_of_work import UnitOfWork
+from simulators.fakes import InMemoryCrmDirectory, InMemoryPartnerCrm
 from tests.support.partners import a_partner_lead, an_opportunity
 
 PARTNER = "comtel"

@@ -11,7 +11,10 @@ from hub.store.unit_of_work import UnitOfWork
 
 
 async def query_assets(query: AssetQuery, request: Request, uow: UnitOfWork) -> Reply:
-    """The account's asset trees, now or with every open order applied (with conflicts)."""
+    """The account's asset trees, now, as recorded at ``as_of``, or with every open order
+    applied (with conflicts)."""
+    if query.as_of is not None:
+        return await _query_as_of(query, request, uow)
     async with uow:
         current, future = await future_base(uow, query.account_id)
     base, conflicts = (current, []) if query.view == "current" else (future.base,
@@ -21,15 +24,28 @@ async def query_assets(query: AssetQuery, request: Request, uow: UnitOfWork) -> 
     return _ok(request, result.model_dump(mode="json"))
 
 
+async def _query_as_of(query: AssetQuery, request: Request, uow: UnitOfWork) -> Reply:
+    if query.view == "future":
+        return rejection(request, [error(
+            "asset.as_of_future_view", "as_of answers the installed base as recorded at an "
+            "instant; ask for view current with as_of, or view future without it", "as_of")])
+    async with uow:
+        base = await uow.assets.installed_base_as_of(query.account_id, query.as_of)
+    result = AssetQueryResult(account_id=query.account_id, view=query.view,
+                              assets=to_trees(base))
+    return _ok(request, result.model_dump(mode="json"))
+
+
 async def delta_to_wanted(delta: DeltaRequest, request: Request, uow: UnitOfWork) -> Reply:
-    """Order lines that take the account's current assets to the wanted trees."""
+    """Order lines that take the account's assets (now, or once its open orders are done) to
+    the wanted trees."""
     if problems := _foreign_assets(delta):
         return rejection(request, problems)
     try:
         wanted = from_trees(delta.wanted)
         async with uow:
-            current = await uow.assets.installed_base(delta.account_id)
-        items = compute_delta(current, wanted)
+            current, future = await future_base(uow, delta.account_id)
+        items = compute_delta(current if delta.base == "current" else future.base, wanted)
     except AssetRepeated as exc:
         return rejection(request, [error(exc.code, str(exc), "wanted")])
     except WantedStateRefused as exc:

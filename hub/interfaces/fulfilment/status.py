@@ -1,4 +1,7 @@
-"""Fulfilment status ASI: provisioning reports lines, the hub keeps the order and assets true."""
+"""Fulfilment status ASI: provisioning and billing report lines, the hub keeps the order and
+assets true."""
+
+from collections.abc import Sequence
 
 from hub.canonical.fulfilment import FulfilmentUpdate
 from hub.canonical.orders import Order
@@ -7,16 +10,23 @@ from hub.errors import Rejected, error
 from hub.interfaces.assets.sync import sync_assets
 from hub.interfaces.exactly_once import exactly_once
 from hub.interfaces.request import Request
-from hub.orders.status import FINAL, advance, order_status, past_point_of_no_return
+from hub.orders.status import (
+    FINAL,
+    advance,
+    line_status,
+    order_status,
+    past_point_of_no_return,
+)
 from hub.store.tables import OrderHeadRow, OrderLineRow
 from hub.store.unit_of_work import UnitOfWork
 
 NOT_IN_FULFILMENT = frozenset({"held", "cancelled", "rejected"})
 
 
-async def report_fulfilment(update: FulfilmentUpdate, request: Request, uow: UnitOfWork
-                            ) -> Reply:
-    """Move lines forward, derive the order's status, and on completion sync the assets."""
+async def report_fulfilment(update: FulfilmentUpdate, request: Request, uow: UnitOfWork,
+                            systems: Sequence[str]) -> Reply:
+    """Keep what the system reported, move lines forward, derive the order's status, and sync
+    the assets once every line is final (a line completes when all ``systems`` completed it)."""
 
     async def use_case(uow: UnitOfWork) -> tuple[str, dict]:
         head = await _open_head(uow, update)
@@ -25,7 +35,11 @@ async def report_fulfilment(update: FulfilmentUpdate, request: Request, uow: Uni
         _check_lines(update, lines)
         for report in update.lines:
             line = lines[report.line_id]
-            line.status = advance(line.status, report.status)
+            reported = dict(line.systems or {})
+            reported[update.system] = advance(reported.get(update.system, "acknowledged"),
+                                              report.status)
+            line.systems = reported
+            line.status = line_status(line.status, reported, systems)
             line.asset_id = line.asset_id or report.asset_id
             line.reason = report.reason or line.reason
         await _derive(uow, head, update, list(lines.values()))
@@ -40,6 +54,11 @@ async def _open_head(uow: UnitOfWork, update: FulfilmentUpdate) -> OrderHeadRow:
     if head is None:
         raise Rejected(error("fulfilment.order_unknown", f"no order {update.order_id}",
                              "order_id"))
+    if update.revision == head.pending_revision:
+        raise Rejected(error(
+            "fulfilment.revision_held", f"order {update.order_id} revision {update.revision} "
+            f"awaits approval; revision {head.current_revision} is in force, report on that",
+            "revision"))
     if update.revision != head.current_revision:
         known = update.revision < head.current_revision
         raise Rejected(error(
@@ -67,7 +86,7 @@ async def _derive(uow: UnitOfWork, head: OrderHeadRow, update: FulfilmentUpdate,
     """Order status, point of no return, events, and the assets once every line is final."""
     previous = head.status
     statuses = [line.status for line in lines]
-    head.status = order_status(statuses)
+    uow.orders.set_status(head, order_status(statuses))
     head.point_of_no_return = head.point_of_no_return or past_point_of_no_return(statuses)
     row = await uow.orders.revision(update.order_id, update.revision)
     assert row is not None
@@ -76,7 +95,8 @@ async def _derive(uow: UnitOfWork, head: OrderHeadRow, update: FulfilmentUpdate,
         return
     uow.outbox.event("order.status_changed", {
         "order_id": head.order_id, "revision": head.current_revision, "status": head.status,
-        "previous_status": previous, "lines": {line.line_id: line.status for line in lines}})
+        "previous_status": previous, "system": update.system,
+        "lines": {line.line_id: line.status for line in lines}})
     if head.status in FINAL | {"partial"}:
         order = Order.model_validate(row.document)
         await sync_assets(uow, order, lines)

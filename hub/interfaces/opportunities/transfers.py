@@ -11,7 +11,6 @@ reason; it is not remembered, so a replay from the dead-letter queue tries again
 
 from datetime import UTC, datetime
 
-from connectors.partner_port import PartnerRefused, PartnerUnavailable
 from hub.canonical.opportunities import (
     Opportunity,
     OpportunityQuery,
@@ -26,6 +25,7 @@ from hub.interfaces.exactly_once import exactly_once
 from hub.interfaces.partners.calls import PartnerCalls, idempotency_key
 from hub.interfaces.partners.registry import served_partner
 from hub.interfaces.partners.steps import check_account, prepare, transferred_link
+from hub.interfaces.ports import PartnerRefused, PartnerUnavailable
 from hub.interfaces.request import Request
 from hub.store.partner_tables import OpportunityLinkRow
 from hub.store.unit_of_work import UnitOfWork

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from hub.canonical.orders import Approval, Order, OrderRef, SubmitResult
+from hub.canonical.orders import Order, OrderRef, SubmitResult
 from hub.canonical.replies import Reply
 from hub.errors import HubError, Rejected, error
 from hub.interfaces.exactly_once import exactly_once, rejection
@@ -12,7 +12,6 @@ from hub.interfaces.orders.release import release_to_fulfilment
 from hub.interfaces.orders.revisions import cancel, check_revisable, revise
 from hub.interfaces.orders.views import order_view
 from hub.interfaces.request import Request
-from hub.orders.revisions import revision_changes
 from hub.orders.rules import check_order
 from hub.store.unit_of_work import UnitOfWork
 
@@ -58,35 +57,6 @@ async def submit_order(
                                                                       order.revision))
 
 
-async def approve_order(approval: Approval, request: Request, uow: UnitOfWork) -> Reply:
-    """A supervisor's decision on a held order: release it or reject it."""
-
-    async def use_case(uow: UnitOfWork) -> tuple[str, dict]:
-        head = await uow.orders.head(approval.order_id, lock=True)
-        row = await uow.orders.revision(approval.order_id, approval.revision)
-        if head is None or row is None:
-            raise Rejected(error("order.unknown", f"no order {approval.order_id} revision "
-                                 f"{approval.revision}", "order_id"))
-        if head.status != "held" or head.current_revision != approval.revision:
-            raise Rejected(error("order.not_held", f"order {approval.order_id} revision "
-                                 f"{approval.revision} is {row.status}, not awaiting approval",
-                                 "order_id"))
-        status = "acknowledged" if approval.decision == "approve" else "rejected"
-        head.status = row.status = status
-        for line in await uow.orders.lines(approval.order_id, approval.revision):
-            line.status = status if status != "rejected" else "cancelled"
-        if approval.decision == "approve":
-            await _release_approved(uow, Order.model_validate(row.document))
-        else:
-            uow.outbox.event("order.rejected", {
-                "order_id": approval.order_id, "revision": approval.revision,
-                "errors": [error("order.approval_refused", approval.reason or
-                                 f"refused by {approval.approver}").model_dump()]})
-        return "accepted", _result(approval.order_id, approval.revision, status)
-
-    return await exactly_once(uow, request, use_case)
-
-
 async def get_order(ref: OrderRef, request: Request, uow: UnitOfWork) -> Reply:
     """The latest revision with line and order status; a read, so nothing is remembered."""
     async with uow:
@@ -96,16 +66,6 @@ async def get_order(ref: OrderRef, request: Request, uow: UnitOfWork) -> Reply:
                                          "order_id")])
     return Reply(status="ok", operation=request.operation, request_id=request.message_id,
                  result=view.model_dump(mode="json"))
-
-
-async def _release_approved(uow: UnitOfWork, order: Order) -> None:
-    """A held revision goes downstream with what it changed against the one before."""
-    changes = None
-    if order.revision > 1:
-        previous = await uow.orders.revision(order.order_id, order.revision - 1)
-        assert previous is not None, "revisions are numbered without gaps"
-        changes = revision_changes(Order.model_validate(previous.document).items, order.items)
-    release_to_fulfilment(uow, order, changes)
 
 
 async def _accept_new(uow: UnitOfWork, order: Order, held: bool) -> str:

@@ -1,10 +1,23 @@
 """Reading an order back as the front office sees it."""
 
-from hub.canonical.orders import Order, OrderLineView, OrderView
+from hub.canonical.orders import (
+    Order,
+    OrderLineView,
+    OrderView,
+    PendingRevision,
+    StatusChange,
+)
+from hub.store.database import in_utc
 from hub.store.unit_of_work import UnitOfWork
+
+# what the view takes from the order document as it was submitted
+_SUBMITTED = ("order_id", "revision", "kind", "account_id", "partner_id", "currency",
+              "submitted_at", "quote_id", "opportunity_id", "requested_date", "shipping", "payment",
+              "credit_check_id", "attachments", "activities")
 
 
 async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
+    """The revision in force, its lines as each system reported them, and the order's history."""
     head = await uow.orders.head(order_id)
     if head is None:
         return None
@@ -16,11 +29,17 @@ async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
     items = [
         OrderLineView(**item.model_dump() | {"asset_id": lines[item.line_id].asset_id
                                              or item.asset_id},
-                      status=lines[item.line_id].status)
-        for item in order.items
+                      status=lines[item.line_id].status,
+                      systems=dict(lines[item.line_id].systems or {}))
+        for item in order.items_with_accounts()
     ]
+    pending = None
+    if head.pending_revision is not None:
+        pending = PendingRevision(revision=head.pending_revision)
+    history = [StatusChange(at=in_utc(change.at), status=change.status)
+               for change in await uow.orders.history(order_id)]
     return OrderView(
-        order_id=order.order_id, revision=order.revision, kind=order.kind,
-        account_id=order.account_id, partner_id=order.partner_id, currency=order.currency,
-        submitted_at=order.submitted_at, status=row.status, items=items,
+        **{name: getattr(order, name) for name in _SUBMITTED},
+        status=row.status, items=items, pending_revision=pending, history=history,
+        billing_account_id=order.billing_account(), service_account_id=order.service_account(),
     )

@@ -12,9 +12,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from connectors.partner_directory import CrmDirectory
-from connectors.partner_port import PartnerCrm, PartnerUnavailable
 from hub.canonical.partners import PartnerProfile
+from hub.interfaces.ports import CrmDirectory, PartnerCrm, PartnerUnavailable
 
 T = TypeVar("T")
 

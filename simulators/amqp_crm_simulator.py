@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from hub.delivery.partner_topology import INBOUND_QUEUE, REPLIES_QUEUE
 from hub.delivery.topology import ASI
-from hub.mappers.salesforce_lead import SalesforceLead
+from simulators.salesforce_records import stored_lead
 
 # down: takes requests and never answers; slow: answers after slow_seconds;
 # refuse: answers every request with an error; garbage: answers with something not JSON
@@ -69,8 +69,7 @@ class AmqpCrmSimulator:
         if new_task is not None:
             lead["Tasks__r"] = [*lead.get("Tasks__r", []), {"Id": f"00T{next(self._ids)}",
                                                               **new_task}]
-        self.leads[lead_id] = SalesforceLead.model_validate(lead).model_dump(
-            mode="json", exclude_none=True)
+        self.leads[lead_id] = stored_lead(lead)
 
     async def call(self, operation: str, body: Any, *, message_id: str | None = None,
                    user_id: Any = _USER, timeout: float = 15.0) -> dict[str, Any]:
@@ -117,8 +116,7 @@ class AmqpCrmSimulator:
             request = json.loads(message.body)
             if message.type == "lead.get":
                 return self._get(request["lead_id"])
-            lead = SalesforceLead.model_validate(request["lead"]).model_dump(
-                mode="json", exclude_none=True)
+            lead = stored_lead(request["lead"])
         except (ValueError, KeyError, TypeError, ValidationError) as exc:
             return _error("partner.invalid", f"cannot read the request: {exc}")
         key = message.message_id or ""

@@ -1,46 +1,11 @@
-"""The port the opportunity interfaces call to reach a partner's CRM, with an honest fake."""
+"""Honest in-memory fakes of the hub's ports, for tests and demos without a network."""
 
-import abc
 import itertools
+from dataclasses import dataclass, field
 
 from hub.canonical.opportunities import Opportunity
-from hub.errors import HubError
-
-
-class PartnerUnavailable(Exception):
-    """The partner could not answer now (refused, timed out, 5xx): retry with backoff."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class PartnerRefused(Exception):
-    """The partner or its answer was refused for good (fault, hostile XML): do not retry."""
-
-    def __init__(self, code: str, reason: str, errors: list[HubError] | None = None) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
-        self.errors = errors or [HubError(code=code, message=reason)]
-
-
-class PartnerCrm(abc.ABC):
-    """A partner CRM holding our opportunities as its leads, addressed by its own lead id."""
-
-    @abc.abstractmethod
-    async def create_lead(self, opportunity: Opportunity, idempotency_key: str) -> str:
-        """Create the lead and return the partner's id; the same key returns the same id."""
-
-    @abc.abstractmethod
-    async def update_lead(
-        self, external_id: str, opportunity: Opportunity, idempotency_key: str
-    ) -> None:
-        """Replace the lead's content; the same key again changes nothing."""
-
-    @abc.abstractmethod
-    async def get_lead(self, external_id: str) -> Opportunity:
-        """Read the lead as the partner has it now."""
+from hub.canonical.partners import PartnerProfile
+from hub.interfaces.ports import CrmDirectory, PartnerCrm, PartnerRefused, PartnerUnavailable
 
 
 class InMemoryPartnerCrm(PartnerCrm):
@@ -99,3 +64,13 @@ class InMemoryPartnerCrm(PartnerCrm):
         if external_id not in self.leads:
             raise PartnerRefused("partner.not_found", f"no lead {external_id}")
         return self.leads[external_id]
+
+
+@dataclass
+class InMemoryCrmDirectory(CrmDirectory):
+    """Every partner's CRM in memory: the honest fake for tests without a network."""
+
+    crms: dict[str, InMemoryPartnerCrm] = field(default_factory=dict)
+
+    async def crm_for(self, partner: PartnerProfile) -> PartnerCrm:
+        return self.crms.setdefault(partner.partner_id, InMemoryPartnerCrm(partner.partner_id))

@@ -1,0 +1,1 @@
+"""Stand-ins for the systems around the hub: partner CRMs and in-memory fakes (not shipped)."""
