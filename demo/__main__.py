@@ -8,10 +8,11 @@ from pathlib import Path
 
 import aio_pika
 
-from demo import lifecycle_story, orders_story, partner_story, show
+from demo import lifecycle_story, orders_story, partner_story, show, soap_inbound_story
 from demo.simulators import Billing, CustomerInbox, Provisioning
 from hub.bootstrap import build_hub
 from hub.client import HubCaller
+from hub.sealed_secrets import new_key
 from hub.settings import Settings
 from simulators.soap_crm_simulator import start_simulator
 
@@ -25,7 +26,8 @@ async def main() -> None:
     crm_password = secrets.token_urlsafe(16)
     crm_runner, crm_url, crm = await start_simulator(username="hub", password=crm_password)
     settings = Settings(database_url=f"sqlite+aiosqlite:///{STORE.resolve()}",
-                        SMTP_URL=inbox.smtp_url, HUB_PARTNER_SECRETS={"comtel": crm_password})
+                        SMTP_URL=inbox.smtp_url, HUB_PARTNER_SECRETS={"comtel": crm_password},
+                        HUB_SOAP_ADDR="127.0.0.1:0", HUB_SECRET_KEY=new_key())
     logging.basicConfig(filename="demo.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     show.console.print(f"[bold]Order Hub demo[/]: broker {settings.amqp_url.split('@')[-1]}, "
@@ -43,6 +45,7 @@ async def main() -> None:
             await lifecycle_story.held_revision_rejected(caller, billing, provisioning)
             await partner_story.comtel_over_soap(caller, crm, crm_url)
             await partner_story.northwind_over_amqp(caller, hub)
+            await soap_inbound_story.comtel_calls_the_hub(caller, hub)
             _summary(caller, billing)
     finally:
         await hub.stop()

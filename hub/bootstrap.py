@@ -3,6 +3,7 @@
 import functools
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from faststream.rabbit import Channel, RabbitBroker
 
@@ -27,7 +28,10 @@ from hub.routes.orders import order_router
 from hub.routes.partners import partner_router
 from hub.routes.policy import ErrorPolicy
 from hub.routes.publications import declare_publications
+from hub.sealed_secrets import SealedSecrets
 from hub.settings import Settings
+from hub.soap.endpoint import PartnerService
+from hub.soap.server import SoapServer
 from hub.store import migrations
 from hub.store.database import Database, open_database
 from hub.store.group_commit import GroupCommit
@@ -50,9 +54,12 @@ class Hub:
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
     partner_vhosts: PartnerVhosts | None = field(init=False, default=None)
+    soap: SoapServer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.partner_calls = partner_calls(self.settings)
+        # built here so that a missing or bad HUB_SECRET_KEY stops the hub before it starts
+        self.soap = soap_server(self.settings, self.database, self.relay)
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
         if self.group_commit is not None:
@@ -96,11 +103,15 @@ class Hub:
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
                                             self.settings)
         await self.partner_vhosts.start()
+        if self.soap is not None:
+            await self.soap.start()
         log.info("hub consuming %d ASI queues (%s queues)", len(self.routes.operations),
                  "quorum" if quorum else "classic")
 
     async def stop(self) -> None:
         """Stop taking work, let in-flight messages finish, publish what they recorded."""
+        if self.soap is not None:
+            await self.soap.stop()
         if self.partner_vhosts is not None:
             await self.partner_vhosts.stop()
         await self.consumer.stop()
@@ -136,6 +147,18 @@ def partner_calls(settings: Settings) -> PartnerCalls:
     return PartnerCalls(directory, attempts=settings.partner_call_attempts,
                         first_backoff=settings.partner_backoff_seconds,
                         max_backoff=settings.partner_backoff_max_seconds)
+
+
+def soap_server(settings: Settings, database: Database, relay: OutboxRelay) -> SoapServer | None:
+    """The SOAP partner endpoint on ``HUB_SOAP_ADDR``, or None when it is not set."""
+    if not settings.soap_addr:
+        return None
+    service = PartnerService(database=database, after_commit=relay.after_commit,
+                             secrets=SealedSecrets(settings.secret_key),
+                             freshness=timedelta(seconds=settings.soap_freshness_seconds),
+                             max_bytes=settings.soap_max_bytes,
+                             public_url=settings.soap_public_url)
+    return SoapServer(service, settings.soap_addr, settings.graceful_timeout)
 
 
 async def provision_partner(settings: Settings, partner_id: str, password: str) -> str:

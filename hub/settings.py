@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored
     partner_secrets: dict[str, str] = Field(default_factory=dict, alias="HUB_PARTNER_SECRETS")
 
+    # the hub's own SOAP endpoint for partners (host:port; unset = not served)
+    soap_addr: str | None = Field(default=None, pattern=r"^(\[[0-9a-fA-F:]+\]|[^\s:\[\]]+):\d+$",
+                                  alias="HUB_SOAP_ADDR")
+    # the address the WSDL names when the hub sits behind a proxy (default: as the caller asked)
+    soap_public_url: str | None = Field(default=None, alias="HUB_SOAP_PUBLIC_URL")
+    soap_max_bytes: int = Field(default=1_048_576, ge=4096, alias="HUB_SOAP_MAX_BYTES")
+    # how far a UsernameToken's Created may be from now; its nonce is kept that long
+    soap_freshness_seconds: float = Field(default=300.0, gt=0, alias="HUB_SOAP_FRESHNESS_SECONDS")
+    # Fernet key(s), comma-separated, newest first: partners' SOAP passwords are sealed with it
+    secret_key: str | None = Field(default=None, alias="HUB_SECRET_KEY")
+
     @field_validator("fulfilment_systems", mode="before")
     @classmethod
     def _systems_from_a_list(cls, value: Any) -> Any:

@@ -11,6 +11,7 @@ from hub.store.database import Database
 from hub.store.outbox import Outbox, OutgoingMessage
 from hub.store.partner_repository import OpportunityLinks, Partners
 from hub.store.repositories import Inbox, Orders
+from hub.store.soap_credentials import SoapCredentials
 
 AfterCommit = Callable[[list[OutgoingMessage]], None]
 
@@ -25,6 +26,7 @@ class UnitOfWork:
     outbox: Outbox
     partners: Partners
     opportunities: OpportunityLinks
+    soap_credentials: SoapCredentials
 
     def __init__(
         self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.outbox = Outbox(session, self.correlation_id)
         self.partners = Partners(session)
         self.opportunities = OpportunityLinks(session)
+        self.soap_credentials = SoapCredentials(session)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None,
