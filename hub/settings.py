@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # ... waiting at most this long after the first for more to arrive
     batch_wait_ms: float = Field(default=2.0, ge=0, le=1000, alias="HUB_BATCH_WAIT_MS")
     # committed messages not yet published before new work waits: bounds the relay's lag
-    outbox_backlog: int = Field(default=5000, ge=100, alias="HUB_OUTBOX_BACKLOG")
+    outbox_backlog: int = Field(default=2000, ge=100, alias="HUB_OUTBOX_BACKLOG")
     # the back-office systems that must each report a line completed before it is completed
     fulfilment_systems: Annotated[tuple[str, ...], NoDecode] = Field(
         default=FULFILMENT_SYSTEMS, alias="HUB_FULFILMENT_SYSTEMS")

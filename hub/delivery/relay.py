@@ -30,7 +30,7 @@ class OutboxRelay:
     """
 
     def __init__(self, database: Database, publish: Publish, sweep_seconds: float,
-                 stale_seconds: float, backlog: int = 5000) -> None:
+                 stale_seconds: float, backlog: int = 2000) -> None:
         self._database = database
         self._publish = publish
         self._sweep_seconds = sweep_seconds

@@ -1,10 +1,11 @@
 """Messages recorded in the same transaction as the state they announce."""
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,5 +95,10 @@ async def write_outbox(session: AsyncSession, messages: list[OutgoingMessage]) -
         ])
 
 
+# an order of magnitude cheaper than json.dumps (measured in bench/README.md); datetimes and
+# decimals are written through str() as json.dumps(default=str) wrote them
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def _json(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), default=str).encode()
+    return orjson.dumps(data, default=str, option=_JSON_OPTIONS)
