@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
