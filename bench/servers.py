@@ -56,6 +56,7 @@ class Server:
 
 def hub_server(database_url: str, **settings: str) -> Server:
     env = dict(os.environ, DATABASE_URL=database_url, HUB_LOG_LEVEL="INFO", **settings)
+    env.setdefault("HUB_HTTP_ADDR", "127.0.0.1:0")  # never collide on 8080
     return Server([sys.executable, "-m", "hub.cli", "run"], env, "hub consuming")
 
 

@@ -5,10 +5,34 @@ import json
 import yaml
 from faststream.specification import AsyncAPI
 
+from hub.canonical.after_order import (
+    ActivityResult,
+    ActivityUpdate,
+    ShipmentNotice,
+    ShipmentResult,
+)
 from hub.canonical.assets import Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult
+from hub.canonical.backoffice import (
+    AvailabilityRequest,
+    AvailabilityResult,
+    CreditCheckRequest,
+    CreditCheckResult,
+    PaymentRequest,
+    PaymentResult,
+    PriceRequest,
+    PriceResult,
+)
+from hub.canonical.catalog import (
+    CatalogQuery,
+    CatalogQueryResult,
+    CatalogSync,
+    CatalogSyncResult,
+    Product,
+)
 from hub.canonical.changes import RevisionChanges
 from hub.canonical.events import Event
 from hub.canonical.fulfilment import FulfilmentUpdate
+from hub.canonical.notifications import Mail
 from hub.canonical.opportunities import (
     Opportunity,
     OpportunityQuery,
@@ -17,12 +41,18 @@ from hub.canonical.opportunities import (
 )
 from hub.canonical.orders import Approval, Order, OrderItem, OrderRef, OrderView, SubmitResult
 from hub.canonical.partners import (
+    AlertResult,
+    PartnerAlert,
     PartnerApproval,
     PartnerLead,
     PartnerOpportunityRef,
     PartnerRegistration,
     PartnerResult,
     PartnerSuspension,
+    PartnerUser,
+    PartnerUserAssignment,
+    PartnerUserRemoval,
+    PartnerUserRemoved,
 )
 from hub.canonical.replies import Reply
 from hub.delivery.topology import QueuePolicy
@@ -36,6 +66,12 @@ CANONICAL = (
     Opportunity, TransferRequest, OpportunityQuery, TransferResult,
     PartnerRegistration, PartnerApproval, PartnerSuspension, PartnerResult, PartnerLead,
     PartnerOpportunityRef,
+    Product, CatalogSync, CatalogSyncResult, CatalogQuery, CatalogQueryResult,
+    PartnerUserAssignment, PartnerUser, PartnerUserRemoval, PartnerUserRemoved,
+    PartnerAlert, AlertResult,
+    CreditCheckRequest, CreditCheckResult, AvailabilityRequest, AvailabilityResult,
+    PriceRequest, PriceResult, PaymentRequest, PaymentResult, ShipmentNotice, ShipmentResult,
+    ActivityUpdate, ActivityResult, Mail,
 )
 
 
@@ -57,8 +93,9 @@ def partner_asyncapi_yaml() -> str:
     broker = RabbitBroker("amqp://guest:guest@localhost:5672/partner.PARTNER_ID")
     broker.include_router(partner_channel_router(hub.routes, "PARTNER_ID"))
     return _document(broker, "Order Hub: partner channel",
-                     "What a partner calls on its own virtual host, in its own vocabulary; "
-                     "see contracts/partners/README.md.")
+                     "What a partner calls on its own virtual host: its leads in its own "
+                     "vocabulary, and ordering for its customers as the employee in the "
+                     "x-acting-user header; see contracts/partners/README.md.")
 
 
 def _hub():  # type: ignore[no-untyped-def]

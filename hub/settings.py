@@ -44,10 +44,32 @@ class Settings(BaseSettings):
     partner_backoff_seconds: float = Field(default=0.5, ge=0, alias="HUB_PARTNER_BACKOFF_SECONDS")
     partner_backoff_max_seconds: float = Field(default=8.0, ge=0,
                                                alias="HUB_PARTNER_BACKOFF_MAX_SECONDS")
+    # unacked requests per partner vhost: one partner's flood never starves the others
+    partner_prefetch: int = Field(default=16, ge=1, le=1000, alias="HUB_PARTNER_PREFETCH")
     partner_reconcile_seconds: float = Field(default=5.0, gt=0,
                                              alias="HUB_PARTNER_RECONCILE_SECONDS")
     # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored
     partner_secrets: dict[str, str] = Field(default_factory=dict, alias="HUB_PARTNER_SECRETS")
+    # back-office checks (credit, availability, price, payment) asked over hub.out
+    backoffice_timeout: float = Field(default=5.0, gt=0, le=300, alias="HUB_BACKOFFICE_TIMEOUT")
+    # unacked requests per back-office operation and worker: calls waiting on an answer at once
+    backoffice_in_flight: int = Field(default=256, ge=1, le=5000,
+                                      alias="HUB_BACKOFFICE_IN_FLIGHT")
+    # new orders worth more need an approved credit check; unset = no credit check needed
+    credit_check_above: Decimal | None = Field(default=None, ge=0, alias="HUB_CREDIT_CHECK_ABOVE")
+    credit_check_valid_hours: float = Field(default=24.0, gt=0,
+                                            alias="HUB_CREDIT_CHECK_VALID_HOURS")
+    authorization_valid_hours: float = Field(default=168.0, gt=0,
+                                             alias="HUB_PAYMENT_AUTHORIZATION_VALID_HOURS")
+    # a directory of Jinja2 templates replacing the built-in customer e-mails, file by file
+    mail_templates: Path | None = Field(default=None, alias="HUB_MAIL_TEMPLATES")
+    # operating the hub: health, metrics and the console over HTTP; port 0 picks a free one
+    http_addr: str = Field(default="127.0.0.1:8080", alias="HUB_HTTP_ADDR")
+    # the console's replay buttons need this token; unset, the console is read-only
+    console_token: str | None = Field(default=None, alias="HUB_CONSOLE_TOKEN")
+    log_format: str = Field(default="text", pattern="^(text|json)$", alias="HUB_LOG_FORMAT")
+    # spans go to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318) when set
+    otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
 
     # the hub's own SOAP endpoint for partners (host:port; unset = not served)
     soap_addr: str | None = Field(default=None, pattern=r"^(\[[0-9a-fA-F:]+\]|[^\s:\[\]]+):\d+$",

@@ -65,5 +65,20 @@ class BrokerAdmin(abc.ABC):
     """Opens a partner's own channel on the broker: vhost, user, permissions and queues."""
 
     @abc.abstractmethod
-    async def open_partner_vhost(self, partner_id: str, password: str) -> str:
-        """Create or update the partner's vhost, user and queues (safe to repeat); its vhost."""
+    async def open_partner_vhost(self, partner_id: str, password: str | None) -> str:
+        """Create or update the partner's vhost, user and queues (safe to repeat); its vhost.
+
+        ``password`` None keeps the password of a user that exists already.
+        """
+
+
+class BackOfficeUnavailable(Exception):
+    """The back office did not take the request, or did not answer in time."""
+
+
+class BackOffice(abc.ABC):
+    """The credit, stock, tax and payment systems behind the hub, asked one request at a time."""
+
+    @abc.abstractmethod
+    async def ask(self, operation: str, body: bytes, message_id: str) -> bytes:
+        """The back office's answer to ``body``; raises :class:`BackOfficeUnavailable`."""

@@ -22,6 +22,7 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from hub.mappers.customer_mail import MailTemplates
 from hub.store.database import Database
 from hub.store.outbox import Outbox, OutgoingMessage, write_outbox
 from hub.store.repositories import Inbox
@@ -52,9 +53,11 @@ class GroupCommit:
     """One per worker: runs the units of work handed to it in batches, one commit per batch."""
 
     def __init__(self, database: Database, after_commit: AfterCommit, max_batch: int,
-                 max_wait: float, room: Callable[[], Awaitable[None]] | None = None) -> None:
+                 max_wait: float, room: Callable[[], Awaitable[None]] | None = None,
+                 mail_templates: MailTemplates | None = None) -> None:
         self.database = database
         self.after_commit = after_commit
+        self.mail_templates = mail_templates
         self._max_batch = max_batch
         self._max_wait = max_wait
         # waited for before a batch opens: the relay's bound on unpublished messages
@@ -156,7 +159,8 @@ class GroupedUnitOfWork(UnitOfWork):
     """
 
     def __init__(self, group: GroupCommit, correlation_id: str | None = None) -> None:
-        super().__init__(group.database, group.after_commit, correlation_id)
+        super().__init__(group.database, group.after_commit, correlation_id,
+                         mail_templates=group.mail_templates)
         self._group = group
         self._alone = False
         self._turn: _Turn | None = None

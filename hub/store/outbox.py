@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.operations.tracing import trace_headers
 from hub.store.tables import OutboxRow
 
 EVENTS_EXCHANGE = "hub.events"
@@ -57,9 +58,11 @@ class Outbox:
         }
         self._add(EVENTS_EXCHANGE, name, name, "application/json", _json(body), message_id)
 
-    def send(self, routing_key: str, body: bytes, content_type: str, message_type: str) -> None:
-        """Record work for a back-office system on ``hub.out``."""
-        self._add(BACK_OFFICE_EXCHANGE, routing_key, message_type, content_type, body)
+    def send(self, routing_key: str, body: bytes, content_type: str, message_type: str) -> str:
+        """Record work for a back-office system on ``hub.out``; returns its ``message_id``."""
+        message_id = str(uuid.uuid4())
+        self._add(BACK_OFFICE_EXCHANGE, routing_key, message_type, content_type, body, message_id)
+        return message_id
 
     def _add(
         self, exchange: str, routing_key: str, message_type: str, content_type: str,
@@ -69,6 +72,8 @@ class Outbox:
             message_id=message_id or str(uuid.uuid4()), exchange=exchange,
             routing_key=routing_key, message_type=message_type, content_type=content_type,
             correlation_id=self._correlation_id, body=body,
+            # the request's W3C trace context travels with everything it causes
+            headers=trace_headers(),
         ))
 
     @property

@@ -70,7 +70,8 @@ async def hub_process(settings: Settings, tmp_path: Path, **env: str
     """``hub run`` in a process of its own, started once it consumes; killed if still alive."""
     log = tmp_path / f"hub-{len(list(tmp_path.glob('hub-*.log')))}.log"
     environment = dict(os.environ, AMQP_URL=settings.amqp_url,
-                       DATABASE_URL=settings.database_url, HUB_LOG_LEVEL="INFO", **env)
+                       DATABASE_URL=settings.database_url, HUB_LOG_LEVEL="INFO",
+                       HUB_HTTP_ADDR="127.0.0.1:0", **env)
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "hub.cli", "run"], env=environment,
                                    stdout=out, stderr=subprocess.STDOUT)
