@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test unit bench run contracts lint clean preflight chromium chaos fuzz
+.PHONY: demo test unit bench soak run contracts lint clean preflight chromium chaos fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,9 @@ chaos: $(STAMP)
 FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
+soak: preflight   # RSS of one worker over 100,000 orders (takes a while)
+	@$(BIN)/python -m bench.soak
 
 run: preflight
 	@$(BIN)/hub run

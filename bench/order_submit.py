@@ -1,30 +1,53 @@
-"""Orders per second and latency through ``order.submit`` (request in, billing message out),
-beside raw aio-pika doing the same hop in the same run. Each server runs in its own process;
-this process is the load generator. Usage: ``python -m bench.order_submit [N]``."""
+"""Orders per second, latency and CPU per order through ``order.submit`` (request in, billing
+message out), beside raw aio-pika doing the same hop with the same fan-out in the same run.
+
+Each server runs in its own process; this process is the load generator. For each path: a
+saturated run (``WINDOW`` requests in flight) gives orders/s and CPU ms per order; a paced run
+at half that rate gives p50/p99 latency. The hub also runs with two workers on PostgreSQL.
+Usage: ``python -m bench.order_submit [N]``.
+"""
 
 import asyncio
+import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 
 import aio_pika
 from rich.console import Console
 from rich.table import Table
 
 from bench.figures import Result
+from bench.servers import Server, hub_server, load_average, relay_lag
 from tests.support.factories import a_line, an_order
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-WINDOW = 200  # requests in flight from the generator
+WINDOW = 200  # requests in flight from the generator in a saturated run
 
 
-async def drive(name: str, exchange_name: str, orders: int, out_exchange: str) -> Result:
-    """Publish ``orders`` requests and time each until its billing message arrives."""
+@dataclass
+class PathFigures:
+    """One path's figures: saturated rate, CPU per order, latency at half rate, relay lag."""
+
+    name: str
+    saturated: Result
+    cpu_ms: float
+    half_rate: Result | None = None
+    lag: str = "-"
+    load: str = "-"
+
+
+async def drive(name: str, exchange_name: str, orders: int, out_exchange: str,
+                rate: float | None = None) -> Result:
+    """Publish ``orders`` requests and time each until its billing message arrives.
+
+    Without ``rate`` the generator keeps ``WINDOW`` requests in flight (saturation); with it,
+    requests go out at that steady rate whatever the answers do (latency at a given load).
+    """
     connection = await aio_pika.connect_robust(AMQP_URL)
     channel = await connection.channel(publisher_confirms=True)
     billing = await channel.declare_queue(exclusive=True)
@@ -33,13 +56,14 @@ async def drive(name: str, exchange_name: str, orders: int, out_exchange: str) -
     sent: dict[str, float] = {}
     latencies: list[float] = []
     done = asyncio.Event()
+    in_flight = asyncio.Semaphore(WINDOW)
 
     async def on_billing(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        started = sent.get(message.correlation_id or "")
+        started = sent.pop(message.correlation_id or "", None)
         if started is not None:
             latencies.append(time.perf_counter() - started)
-            if len(latencies) % max(1, orders // 4) == 0:
-                print(f"  {name}: {len(latencies)}/{orders} billed", file=sys.stderr, flush=True)
+            if rate is None:
+                in_flight.release()
             if len(latencies) == orders:
                 done.set()
 
@@ -47,42 +71,30 @@ async def drive(name: str, exchange_name: str, orders: int, out_exchange: str) -
     await replies.consume(lambda m: asyncio.sleep(0), no_ack=True)
     exchange = await channel.get_exchange(exchange_name)
     body = an_order(items=[a_line("1"), a_line("2", parent_line_id="1")])
-    window = asyncio.Semaphore(WINDOW)
-    begin = time.perf_counter()
 
     async def send(n: int) -> None:
-        async with window:
-            correlation_id = str(uuid.uuid4())
-            payload = body | {"order_id": f"B-{n}-{correlation_id}"}
-            sent[correlation_id] = time.perf_counter()
-            await exchange.publish(aio_pika.Message(
-                __import__("json").dumps(payload).encode(), content_type="application/json",
-                message_id=correlation_id, correlation_id=correlation_id,
-                reply_to=replies.name, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                routing_key="order.submit")
-            while len(sent) - len(latencies) > WINDOW:
-                await asyncio.sleep(0.001)
+        correlation_id = str(uuid.uuid4())
+        payload = body | {"order_id": f"B-{n}-{correlation_id}"}
+        sent[correlation_id] = time.perf_counter()
+        await exchange.publish(aio_pika.Message(
+            json.dumps(payload).encode(), content_type="application/json",
+            message_id=correlation_id, correlation_id=correlation_id,
+            reply_to=replies.name, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key="order.submit")
 
-    await asyncio.gather(*(send(n) for n in range(orders)))
-    await asyncio.wait_for(done.wait(), timeout=600)
+    begin = time.perf_counter()
+    tasks = []
+    for n in range(orders):
+        if rate is None:
+            await in_flight.acquire()
+        elif (wait := begin + n / rate - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(send(n)))
+    await asyncio.gather(*tasks)
+    await asyncio.wait_for(done.wait(), timeout=900)
     elapsed = time.perf_counter() - begin
     await connection.close()
     return Result(name, orders, elapsed, latencies)
-
-
-def start_server(command: list[str], env: dict[str, str], ready: str) -> subprocess.Popen:
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if ready in line:
-            return process
-    raise RuntimeError(f"{command} did not start")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=60)
 
 
 async def purge(*queues: str) -> None:
@@ -97,26 +109,39 @@ async def purge(*queues: str) -> None:
                 pass
 
 
-async def run_raw(orders: int) -> Result:
+async def measure(name: str, servers: list[Server], exchange: str, out: str,
+                  orders: int, half_rate: bool = True) -> PathFigures:
+    """Warm up, then a saturated run (rate, CPU) and a run at half that rate (latency)."""
+    load = load_average()
+    for server in servers:
+        server.start()
+    try:
+        await drive("warm-up", exchange, min(500, orders), out)
+        cpu_before = sum(s.cpu_seconds() for s in servers)
+        saturated = await drive(name, exchange, orders, out)
+        cpu = sum(s.cpu_seconds() for s in servers) - cpu_before
+        half = None
+        if half_rate:
+            half = await drive(name, exchange, max(200, orders // 2), out,
+                               rate=saturated.rate / 2)
+    finally:
+        logs = [server.stop() for server in servers]
+    print(f"  {name}: {saturated.rate:,.0f}/s", file=sys.stderr, flush=True)
+    return PathFigures(name, saturated, cpu * 1000 / orders, half,
+                       "; ".join(relay_lag(log) for log in logs if "consuming" in log), load)
+
+
+async def run_raw(orders: int) -> PathFigures:
     await purge("bench.raw.in")
-    process = start_server([sys.executable, "-m", "bench.raw_hop"], dict(os.environ), "ready")
-    try:
-        await drive("raw", "bench.raw", min(200, orders), "bench.raw")  # warm-up
-        return await drive("raw aio-pika hop", "bench.raw", orders, "bench.raw")
-    finally:
-        stop_server(process)
+    server = Server([sys.executable, "-m", "bench.raw_hop"], dict(os.environ), "ready")
+    return await measure("raw aio-pika hop", [server], "bench.raw", "bench.raw", orders)
 
 
-async def run_hub(orders: int, database: str, database_url: str) -> Result:
+async def run_hub(orders: int, name: str, database_url: str, workers: int = 1,
+                  half_rate: bool = True) -> PathFigures:
     await purge("asi.order.submit", "asi.order.submit.dlq")
-    env = dict(os.environ, DATABASE_URL=database_url, HUB_LOG_LEVEL="INFO")
-    env.setdefault("HUB_HTTP_ADDR", "127.0.0.1:0")  # never collide on 8080
-    process = start_server([sys.executable, "-m", "hub.cli", "run"], env, "hub consuming")
-    try:
-        await drive("warm", "hub.asi", min(200, orders), "hub.out")
-        return await drive(f"hub, {database}", "hub.asi", orders, "hub.out")
-    finally:
-        stop_server(process)
+    servers = [hub_server(database_url) for _ in range(workers)]
+    return await measure(name, servers, "hub.asi", "hub.out", orders, half_rate)
 
 
 async def reset_postgres() -> None:
@@ -125,26 +150,33 @@ async def reset_postgres() -> None:
     await reset(POSTGRES_URL.replace("postgresql://", "postgresql+asyncpg://"))
 
 
-def report(results: list[Result]) -> None:
-    baseline = results[0].rate
-    table = Table(title=f"order.submit: request in -> billing message out ({results[0].count} "
-                        "orders, 5 messages out per order, confirms on)")
-    for column in ("path", "orders/s", "p50 ms", "p99 ms", "vs raw"):
-        table.add_column(column, justify="right" if column != "path" else "left")
-    for r in results:
-        table.add_row(r.name, f"{r.rate:,.0f}", f"{r.percentile(0.5):.1f}",
-                      f"{r.percentile(0.99):.1f}", f"{r.rate / baseline:.2f}x")
-    Console().print(table)
+def report(paths: list[PathFigures]) -> None:
+    baseline = paths[0].saturated.rate
+    table = Table(title=f"order.submit: request in -> billing message out "
+                        f"({paths[0].saturated.count} orders, 5 messages out per order, "
+                        "confirms on)")
+    for column in ("path", "orders/s", "vs raw", "CPU ms/order", "p50 ms @ half",
+                   "p99 ms @ half", "load 1/5 min", "relay lag (commit -> confirmed)"):
+        table.add_column(column, justify="left" if column in ("path", "relay lag") else "right")
+    for p in paths:
+        half = p.half_rate
+        table.add_row(p.name, f"{p.saturated.rate:,.0f}", f"{p.saturated.rate / baseline:.2f}x",
+                      f"{p.cpu_ms:.1f}",
+                      f"{half.percentile(0.5):.1f}" if half else "-",
+                      f"{half.percentile(0.99):.1f}" if half else "-", p.load, p.lag)
+    Console(width=200).print(table)
 
 
 async def main(orders: int) -> None:
-    results = [await run_raw(orders)]
+    paths = [await run_raw(orders)]
     with tempfile.TemporaryDirectory() as folder:
-        results.append(await run_hub(orders, "SQLite", f"sqlite:///{folder}/bench.db"))
+        paths.append(await run_hub(orders, "hub, SQLite", f"sqlite:///{folder}/bench.db"))
     await reset_postgres()
-    results.append(await run_hub(orders, "PostgreSQL", POSTGRES_URL))
-    report(results)
-    print(f"median latency check: {statistics.median(results[1].latencies) * 1000:.1f} ms")
+    paths.append(await run_hub(orders, "hub, PostgreSQL", POSTGRES_URL))
+    await reset_postgres()
+    paths.append(await run_hub(orders, "hub, PostgreSQL, 2 workers", POSTGRES_URL, workers=2,
+                               half_rate=False))
+    report(paths)
 
 
 if __name__ == "__main__":

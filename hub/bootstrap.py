@@ -53,6 +53,7 @@ from hub.soap.endpoint import PartnerService
 from hub.soap.server import SoapServer
 from hub.store import migrations
 from hub.store.database import Database, open_database
+from hub.store.group_commit import GroupCommit
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
@@ -72,6 +73,7 @@ class Hub:
     relay: OutboxRelay
     back_office: BackOfficeLink
     mail_templates: MailTemplates
+    group_commit: GroupCommit | None = None
     consumer: RabbitBroker = field(init=False)
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
@@ -113,6 +115,8 @@ class Hub:
                 self.metrics.faststream_middleware(), RequestObserver(self.metrics)]
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
+        if self.group_commit is not None:
+            return self.group_commit.unit_of_work(correlation_id)
         return UnitOfWork(self.database, self.relay.after_commit, correlation_id,
                           mail_templates=self.mail_templates)
 
@@ -162,6 +166,8 @@ class Hub:
         await declare_forwarding(self.publisher.broker, self.routes.queues)
         await self.relay.start()
         await self.relay.sweep()
+        if self.group_commit is not None:
+            await self.group_commit.start()
         await self.back_office.connect(connection)
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
                                             self.settings, self.middlewares())
@@ -179,6 +185,8 @@ class Hub:
         if self.partner_vhosts is not None:
             await self.partner_vhosts.stop()
         await self.consumer.stop()
+        if self.group_commit is not None:
+            await self.group_commit.stop(timeout=self.settings.graceful_timeout)
         await self.back_office.close()
         await self.partner_calls.directory.aclose()
         await self.relay.stop(timeout=self.settings.graceful_timeout)
@@ -193,10 +201,16 @@ def build_hub(settings: Settings) -> Hub:
     database = open_database(settings.database_url)
     publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG))
     relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
-                        settings.outbox_stale_seconds)
+                        settings.outbox_stale_seconds, backlog=settings.outbox_backlog)
+    mail_templates = MailTemplates(settings.mail_templates)
+    group = None
+    if settings.batch_max > 1:
+        group = GroupCommit(database, relay.after_commit, settings.batch_max,
+                            settings.batch_wait_ms / 1000, room=relay.room,
+                            mail_templates=mail_templates)
     return Hub(settings=settings, database=database, publisher=publisher, relay=relay,
                back_office=BackOfficeLink(settings.backoffice_timeout),
-               mail_templates=MailTemplates(settings.mail_templates))
+               mail_templates=mail_templates, group_commit=group)
 
 
 def check_validity(settings: Settings) -> CheckValidity:

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     graceful_timeout: float = Field(default=20.0, gt=0, alias="HUB_GRACEFUL_TIMEOUT")
     outbox_sweep_seconds: float = Field(default=2.0, gt=0, alias="HUB_OUTBOX_SWEEP_SECONDS")
     outbox_stale_seconds: float = Field(default=10.0, gt=0, alias="HUB_OUTBOX_STALE_SECONDS")
+    # group commit: up to this many requests share one transaction (1 = one each) ...
+    batch_max: int = Field(default=100, ge=1, le=1000, alias="HUB_BATCH_MAX")
+    # ... waiting at most this long after the first for more to arrive
+    batch_wait_ms: float = Field(default=2.0, ge=0, le=1000, alias="HUB_BATCH_WAIT_MS")
+    # committed messages not yet published before new work waits: bounds the relay's lag
+    outbox_backlog: int = Field(default=2000, ge=100, alias="HUB_OUTBOX_BACKLOG")
     # the back-office systems that must each report a line completed before it is completed
     fulfilment_systems: Annotated[tuple[str, ...], NoDecode] = Field(
         default=FULFILMENT_SYSTEMS, alias="HUB_FULFILMENT_SYSTEMS")

@@ -3,11 +3,13 @@
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from hub.delivery.lag import LagGauge
 from hub.store.database import Database
 from hub.store.outbox import OutgoingMessage
 from hub.store.tables import OutboxRow
@@ -15,95 +17,147 @@ from hub.store.tables import OutboxRow
 log = logging.getLogger("hub.relay")
 Publish = Callable[[OutgoingMessage], Awaitable[None]]
 
+# messages published per confirm round: all in flight on one channel, confirms awaited together
+_ROUND = 1000
+
 
 class OutboxRelay:
-    """Publishes fresh messages straight after commit; a sweeper catches any a crash left behind."""
+    """Publishes fresh messages straight after commit; a sweeper catches any a crash left behind.
+
+    ``backlog`` bounds the messages committed and not yet recorded as sent: the units of work
+    wait for room (:meth:`room`) before committing more, so the lag from commit to publish stays
+    bounded under any load instead of growing with a queue.
+    """
 
     def __init__(self, database: Database, publish: Publish, sweep_seconds: float,
-                 stale_seconds: float) -> None:
+                 stale_seconds: float, backlog: int = 2000) -> None:
         self._database = database
         self._publish = publish
         self._sweep_seconds = sweep_seconds
         # a row unsent for this long was left behind; younger ones are still on their way
         self._stale = timedelta(seconds=stale_seconds)
-        self._queue: asyncio.Queue[list[OutgoingMessage]] = asyncio.Queue()
+        self._backlog = backlog
+        self._fresh: list[OutgoingMessage] = []
+        self._arrived = asyncio.Event()
+        self._has_room = asyncio.Event()
+        self._has_room.set()
+        self._closing = asyncio.Event()
         self._sent: list[str] = []
-        # handed over by a commit and not yet recorded as sent: the sweeper leaves these alone
-        self._in_hand: set[str] = set()
+        # handed over by a commit and not yet recorded as sent (with when it committed): the
+        # sweeper leaves these alone
+        self._in_hand: dict[str, float] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self.lag = LagGauge()
 
     def after_commit(self, messages: list[OutgoingMessage]) -> None:
         """Hand over what a transaction just committed (called by the unit of work)."""
-        self._in_hand.update(m.message_id for m in messages)
-        self._queue.put_nowait(messages)
+        committed = time.monotonic()
+        self._in_hand.update((m.message_id, committed) for m in messages)
+        self._fresh.extend(messages)
+        self._arrived.set()
+        if len(self._in_hand) >= self._backlog:
+            self._has_room.clear()
+
+    async def room(self) -> None:
+        """Wait until the backlog of committed, unsent messages is under its bound."""
+        await self._has_room.wait()
 
     async def start(self) -> None:
+        self._closing.clear()
         self._tasks = [asyncio.create_task(self._publish_loop(), name="outbox-publish"),
                        asyncio.create_task(self._sweep_loop(), name="outbox-sweep")]
 
     async def stop(self, timeout: float = 20.0) -> None:
-        """Publish what is queued, record it as sent, then stop.
+        """Publish what was handed over, record it as sent, then stop.
 
         A broker that does not take the messages within ``timeout`` leaves them unsent in the
         outbox, where the next start's sweep finds them: shutdown never hangs, nothing is lost.
+        What was published is recorded as sent before this returns, so a restart does not
+        publish it again.
         """
-        try:
-            await asyncio.wait_for(self._queue.join(), timeout)
-        except TimeoutError:
+        self._closing.set()
+        self._arrived.set()
+        done, pending = await asyncio.wait(self._tasks, timeout=timeout)
+        if pending:
             log.warning("outbox not drained in %ss; the rest is published on next start", timeout)
-        for task in self._tasks:
+        for task in pending:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._mark_sent()
+        try:
+            await self._mark_sent()
+        except Exception:
+            log.exception("recording sent messages at shutdown failed; they go out again")
+        if self.lag.count:
+            log.info("outbox relay lag (commit -> confirmed): %s", self.lag.summary())
 
     async def _publish_loop(self) -> None:
         while True:
-            batches = [await self._queue.get()]
-            while not self._queue.empty() and len(batches) < 256:
-                batches.append(self._queue.get_nowait())
+            if not self._fresh:
+                if self._closing.is_set():
+                    return
+                self._arrived.clear()
+                await self._arrived.wait()
+                continue
+            messages, self._fresh = self._fresh[:_ROUND], self._fresh[_ROUND:]
             try:
-                await self._publish_batches(batches)
+                await self._publish_round(messages)
             except Exception:
                 # left unsent in the table: the sweeper publishes them once the broker is back
                 log.exception("publishing from the outbox failed; the sweeper will retry")
-                self._in_hand.difference_update(m.message_id for b in batches for m in b)
-            finally:
-                for _ in batches:
-                    self._queue.task_done()
+                for message in messages:
+                    self._in_hand.pop(message.message_id, None)
+                self._room_check()
             try:
                 await self._mark_sent()
             except Exception:
-                log.exception("recording sent messages failed; trying again with the next batch")
+                log.exception("recording sent messages failed; trying again with the next round")
 
-    async def _publish_batches(self, batches: list[list[OutgoingMessage]]) -> None:
+    async def _publish_round(self, messages: list[OutgoingMessage]) -> None:
         # pipelined on one confirmed channel: publishes go out in order, confirms come back later
-        messages = [m for batch in batches for m in batch]
-        await asyncio.gather(*(self._publish(m) for m in messages))
-        self._sent.extend(m.message_id for m in messages)
+        outcomes = await asyncio.gather(*(self._publish(m) for m in messages),
+                                        return_exceptions=True)
+        confirmed = time.monotonic()
+        failed = None
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                failed = outcome
+                self._in_hand.pop(message.message_id, None)
+                continue
+            self._sent.append(message.message_id)
+            if (committed := self._in_hand.get(message.message_id)) is not None:
+                self.lag.record(confirmed - committed)
+        if failed is not None:
+            raise failed
 
     async def _mark_sent(self) -> None:
         if not self._sent:
             return
-        ids, self._sent = self._sent, []
-        try:
-            async with self._database.writer(), self._database.sessions() as session:
-                await session.execute(
-                    update(OutboxRow).where(OutboxRow.message_id.in_(ids))
-                    .values(sent_at=datetime.now(UTC))
-                )
-                await session.commit()
-        except Exception:
-            self._sent = ids + self._sent
-            raise
-        self._in_hand.difference_update(ids)
+        # copied, not taken: a cancelled or failed update leaves the ids to be recorded later
+        ids = list(self._sent)
+        async with self._database.writer(), self._database.sessions() as session:
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.message_id.in_(ids))
+                .values(sent_at=datetime.now(UTC))
+            )
+            await session.commit()
+        del self._sent[:len(ids)]
+        for message_id in ids:
+            self._in_hand.pop(message_id, None)
+        self._room_check()
+
+    def _room_check(self) -> None:
+        if len(self._in_hand) < self._backlog:
+            self._has_room.set()
 
     async def _sweep_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._sweep_seconds)
+        while not self._closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self._sweep_seconds)
+                return
             try:
-                while await self.sweep() > 0:
+                while await self.sweep() > 0 and not self._closing.is_set():
                     pass
             except Exception:
                 log.exception("outbox sweep failed; trying again in %ss", self._sweep_seconds)
@@ -119,10 +173,16 @@ class OutboxRelay:
                 .with_for_update(skip_locked=True)
             )).scalars().all()
             rows = [row for row in found if row.message_id not in self._in_hand]
-            for row in rows:
-                await self._publish(OutgoingMessage.from_row(row))
-                row.sent_at = datetime.now(UTC)
+            outcomes = await asyncio.gather(
+                *(self._publish(OutgoingMessage.from_row(row)) for row in rows),
+                return_exceptions=True)
+            now = datetime.now(UTC)
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if not isinstance(outcome, BaseException):
+                    row.sent_at = now
             await session.commit()
+        if failed := [o for o in outcomes if isinstance(o, BaseException)]:
+            raise failed[0]
         if rows:
             log.info("outbox sweep published %d message(s) left behind", len(rows))
         return len(rows)

@@ -56,6 +56,13 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # the driver's own transaction handling breaks SAVEPOINTs (a group commit's requests
+        # each have one): SQLAlchemy emits BEGIN itself instead
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")
 
 
 def open_database(url: str) -> Database:

@@ -23,26 +23,39 @@ class Answered:
 
 
 class Inbox:
-    """Requests already answered, by caller and ``message_id``."""
+    """Requests already answered, by caller and ``message_id``; new replies wait for the commit."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._pending: dict[str, Any] | None = None
+        # shared by every request of a group commit: a resend in the same batch finds it here
+        self._pending: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def find(self, caller: str, message_id: str) -> Answered | None:
-        row = await self._session.get(InboxRow, (caller, inbox_key(message_id)))
+        key = (caller, inbox_key(message_id))
+        if (pending := self._pending.get(key)) is not None:
+            return Answered(pending["operation"], pending["reply"])
+        row = await self._session.get(InboxRow, key)
         return None if row is None else Answered(row.operation, row.reply)
 
     def remember(self, caller: str, message_id: str, operation: str,
                  reply: dict[str, Any]) -> None:
-        self._pending = {"caller": caller, "message_id": inbox_key(message_id),
-                         "operation": operation, "reply": reply,
-                         "created_at": datetime.now(UTC)}
+        key = (caller, inbox_key(message_id))
+        self._pending[key] = {"caller": caller, "message_id": key[1], "operation": operation,
+                              "reply": reply, "created_at": datetime.now(UTC)}
+
+    def forget(self, keys: set[tuple[str, str]]) -> None:
+        """Drop replies remembered by a request whose savepoint was rolled back."""
+        for key in keys:
+            self._pending.pop(key, None)
+
+    def remembered(self) -> set[tuple[str, str]]:
+        return set(self._pending)
 
     async def flush(self) -> None:
-        if self._pending is not None:
-            await self._session.execute(insert(InboxRow), [self._pending])
-            self._pending = None
+        """Insert every remembered reply (one statement)."""
+        if self._pending:
+            rows, self._pending = list(self._pending.values()), {}
+            await self._session.execute(insert(InboxRow), rows)
 
 
 def inbox_key(message_id: str) -> str:

@@ -47,18 +47,22 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._writer = self._database.writer()
         await self._writer.__aenter__()
-        self.session = self._database.sessions()
-        self.inbox = Inbox(self.session)
-        self.orders = Orders(self.session)
-        self.assets = Assets(self.session)
-        self.outbox = Outbox(self.session, self.correlation_id)
-        self.partners = Partners(self.session)
-        self.opportunities = OpportunityLinks(self.session)
-        self.backoffice = BackOfficeRecords(self.session)
-        self.after_order = AfterOrder(self.session)
-        self.soap_credentials = SoapCredentials(self.session)
-        self.catalog = Catalog(self.session)
+        self._bind(self._database.sessions(), None)
         return self
+
+    def _bind(self, session: AsyncSession, inbox: Inbox | None) -> None:
+        """Open the repositories on ``session`` (shared by a group commit's requests)."""
+        self.session = session
+        self.inbox = inbox or Inbox(session)
+        self.orders = Orders(session)
+        self.assets = Assets(session)
+        self.outbox = Outbox(session, self.correlation_id)
+        self.partners = Partners(session)
+        self.opportunities = OpportunityLinks(session)
+        self.backoffice = BackOfficeRecords(session)
+        self.after_order = AfterOrder(session)
+        self.soap_credentials = SoapCredentials(session)
+        self.catalog = Catalog(session)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None,

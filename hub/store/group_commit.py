@@ -1,0 +1,247 @@
+"""Group commit: the requests that are ready share one transaction, each in its own savepoint.
+
+A request's unit of work takes a turn in the current batch: it gets the batch's session, runs
+its use case inside a SAVEPOINT, and either releases it (``commit``) or rolls it back (a
+refusal, a crash, a lost race). When up to ``max_batch`` turns are done, or none more arrives
+within ``max_wait`` seconds of the first, the batch writes every inbox and outbox row in one
+statement each and commits once. Only then does each request learn its outcome, so nothing is
+answered or acknowledged before it is durable. A refused or crashed request never undoes its
+neighbours (its savepoint alone is rolled back); a batch whose commit fails is retried request
+by request, each in a transaction of its own.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
+
+from hub.mappers.customer_mail import MailTemplates
+from hub.store.database import Database
+from hub.store.outbox import Outbox, OutgoingMessage, write_outbox
+from hub.store.repositories import Inbox
+from hub.store.unit_of_work import AfterCommit, UnitOfWork
+
+log = logging.getLogger("hub.group_commit")
+
+
+@dataclass
+class _Batch:
+    session: AsyncSession
+    inbox: Inbox
+    committed: asyncio.Future[None]
+    outbox: list[OutgoingMessage] = field(default_factory=list)
+
+
+@dataclass
+class _Turn:
+    granted: asyncio.Future[_Batch]
+    done: asyncio.Future[None]
+
+    def end(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+class GroupCommit:
+    """One per worker: runs the units of work handed to it in batches, one commit per batch."""
+
+    def __init__(self, database: Database, after_commit: AfterCommit, max_batch: int,
+                 max_wait: float, room: Callable[[], Awaitable[None]] | None = None,
+                 mail_templates: MailTemplates | None = None) -> None:
+        self.database = database
+        self.after_commit = after_commit
+        self.mail_templates = mail_templates
+        self._max_batch = max_batch
+        self._max_wait = max_wait
+        # waited for before a batch opens: the relay's bound on unpublished messages
+        self._room = room
+        self._waiting: deque[_Turn] = deque()
+        self._arrived = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.turns = 0
+
+    def unit_of_work(self, correlation_id: str | None = None) -> "GroupedUnitOfWork":
+        return GroupedUnitOfWork(self, correlation_id)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="group-commit")
+
+    async def stop(self, timeout: float = 20.0) -> None:
+        """Finish the turns already waiting, then stop (call once no request comes any more)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._waiting and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.batches:
+            log.info("group commit: %d requests in %d transactions", self.turns, self.batches)
+
+    def take_turn(self) -> _Turn:
+        loop = asyncio.get_running_loop()
+        turn = _Turn(loop.create_future(), loop.create_future())
+        self._waiting.append(turn)
+        self._arrived.set()
+        return turn
+
+    async def _run(self) -> None:
+        while True:
+            while not self._waiting:
+                self._arrived.clear()
+                await self._arrived.wait()
+            if self._room is not None:
+                await self._room()
+            await self._run_batch()
+
+    async def _run_batch(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._max_wait
+        async with self.database.writer():
+            session = self.database.sessions()
+            batch = _Batch(session, Inbox(session), loop.create_future())
+            # a turn that ended in an error does not wait for the outcome: never "unretrieved"
+            batch.committed.add_done_callback(lambda f: f.cancelled() or f.exception())
+            taken = 0
+            try:
+                while taken < self._max_batch and (turn := await self._next(deadline)):
+                    if turn.granted.done():
+                        continue  # its request was cancelled while it waited
+                    turn.granted.set_result(batch)
+                    await turn.done
+                    taken += 1
+                await batch.inbox.flush()
+                await write_outbox(session, batch.outbox)
+                await session.commit()
+            except BaseException as exc:
+                with contextlib.suppress(Exception):
+                    await session.rollback()
+                if isinstance(exc, Exception):
+                    batch.committed.set_exception(exc)
+                else:
+                    batch.committed.cancel()
+                    raise
+            else:
+                batch.committed.set_result(None)
+                self.batches += 1
+                self.turns += taken
+                if batch.outbox:
+                    self.after_commit(batch.outbox)
+            finally:
+                await session.close()
+
+    async def _next(self, deadline: float) -> _Turn | None:
+        """The next waiting turn, or None when none arrives before ``deadline``."""
+        loop = asyncio.get_running_loop()
+        while not self._waiting:
+            if (remaining := deadline - loop.time()) <= 0:
+                return None
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+        return self._waiting.popleft()
+
+
+class GroupedUnitOfWork(UnitOfWork):
+    """A request's unit of work inside a group commit: its own savepoint, the batch's commit.
+
+    Used exactly like :class:`UnitOfWork`. After the batch failed to commit, the request's next
+    attempt runs alone in a transaction of its own, so one bad neighbour cannot fail it twice.
+    """
+
+    def __init__(self, group: GroupCommit, correlation_id: str | None = None) -> None:
+        super().__init__(group.database, group.after_commit, correlation_id,
+                         mail_templates=group.mail_templates)
+        self._group = group
+        self._alone = False
+        self._turn: _Turn | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._alone:
+            return await super().__aenter__()
+        turn = self._group.take_turn()
+        try:
+            batch = await turn.granted
+        except asyncio.CancelledError:
+            if turn.granted.done() and not turn.granted.cancelled():
+                turn.end()
+            raise
+        self._turn, self._batch = turn, batch
+        try:
+            self._bind(batch.session, batch.inbox)
+            self._remembered = batch.inbox.remembered()
+            self._savepoint: AsyncSessionTransaction = await self.session.begin_nested()
+        except BaseException:
+            self._end_turn()
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._alone:
+            await super().__aexit__(exc_type, exc, tb)
+            return
+        if self._turn is None:
+            return  # committed: the turn is over
+        # nothing is kept without commit; what was read stands only once the batch commits
+        try:
+            await self._undo()
+        finally:
+            self._end_turn()
+        if exc_type is None:
+            await self._outcome()
+
+    async def rollback(self) -> None:
+        """Forget everything this request did so far, outbox included; its turn goes on."""
+        if self._alone:
+            await super().rollback()
+            return
+        await self._undo()
+        self._savepoint = await self.session.begin_nested()
+
+    async def commit(self) -> None:
+        """Keep this request's work in the batch, then wait until the batch has committed."""
+        if self._alone:
+            await super().commit()
+            return
+        try:
+            await self._savepoint.commit()
+        except BaseException:
+            try:
+                await self._undo()
+            finally:
+                self._end_turn()
+            raise
+        self._batch.outbox.extend(self.outbox.messages)
+        self._end_turn()
+        await self._outcome()
+
+    async def _undo(self) -> None:
+        if self._savepoint.is_active:
+            await self._savepoint.rollback()
+        self._batch.inbox.forget(self._batch.inbox.remembered() - self._remembered)
+        self.outbox = Outbox(self.session, self.correlation_id)
+
+    def _end_turn(self) -> None:
+        if self._turn is not None:
+            self._turn.end()
+            self._turn = None
+
+    async def _outcome(self) -> None:
+        try:
+            await asyncio.shield(self._batch.committed)
+        except IntegrityError:
+            # a neighbour (or this request) collided with another worker's commit: alone now
+            self._alone = True
+            raise
