@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test unit bench soak run contracts lint clean preflight chromium
+.PHONY: demo test unit bench soak run contracts lint clean preflight chromium chaos fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ chromium:
 	    echo "the console tests need Chromium: run 'sudo apt-get install -y chromium' (Debian/Ubuntu) and try again" >&2; exit 1; \
 	  fi; }
 
+# unit tests first, then integration tests in parallel workers (each gets its own vhost,
+# database and partner ids); broker faults run on private nodes the tests start themselves
+TEST_WORKERS ?= 2
 test: preflight chromium
-	@$(BIN)/python -m pytest -q -p no:cacheprovider
+	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/integration
 
 unit: $(STAMP)
 	@$(BIN)/python -m pytest -q tests/unit
@@ -52,6 +56,16 @@ bench: preflight
 soak: preflight   # RSS of one worker over 100,000 orders (takes a while)
 	@$(BIN)/python -m bench.soak
 
+# fault injection on private RabbitMQ nodes it starts itself (never the broker at AMQP_URL)
+CHAOS_ORDERS ?= 1000
+chaos: $(STAMP)
+	@$(BIN)/python -m chaos --orders $(CHAOS_ORDERS)
+
+# every parser fed generated input; FUZZ_SECONDS bounds the whole run
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
 run: preflight
 	@$(BIN)/hub run
 
@@ -60,7 +74,7 @@ contracts: $(STAMP)
 	@$(BIN)/hub schemas
 
 lint: $(STAMP)
-	@$(BIN)/ruff check hub connectors simulators tests bench demo
+	@$(BIN)/ruff check hub connectors simulators tests bench demo chaos
 
 clean:
 	rm -rf $(VENV) hub.db hub.db-* demo.db demo.db-*

@@ -3,7 +3,7 @@
 import asyncio
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Self
 
@@ -93,11 +93,14 @@ class HubCaller:
     async def wait_for(self, routing_key: str, *, count: int = 1, timeout: float = 15.0,
                        **match: Any) -> list[Received]:
         """Wait until ``count`` messages with this routing key (and data fields) were seen."""
-        async with self._seen_changed:
-            await asyncio.wait_for(
-                self._seen_changed.wait_for(lambda: len(self.matching(routing_key, **match))
-                                            >= count), timeout)
+        await self.wait_until(lambda: len(self.matching(routing_key, **match)) >= count,
+                              timeout=timeout)
         return self.matching(routing_key, **match)
+
+    async def wait_until(self, condition: Callable[[], bool], *, timeout: float = 15.0) -> None:
+        """Wait until ``condition`` holds over the messages seen so far."""
+        async with self._seen_changed:
+            await asyncio.wait_for(self._seen_changed.wait_for(condition), timeout)
 
     def matching(self, routing_key: str, **match: Any) -> list[Received]:
         found = [m for m in self.seen if m.routing_key == routing_key]

@@ -93,8 +93,14 @@ def list_() -> None:
 
 @partner_app.command("provision")
 def provision(partner_id: str,
-              password: str = typer.Option(None, help="The partner user's password "
-                                           "(default: a new random one, printed once)."),
+              password_stdin: bool = typer.Option(
+                  False, "--password-stdin",
+                  help="Read the partner user's password from standard input (as docker login "
+                       "does), so it never shows in ps or the shell history."),
+              password: str = typer.Option(
+                  None, help="The password on the command line: visible to every user in ps; "
+                             "prefer --password-stdin. Without either, a new random password is "
+                             "made and printed once."),
               keep_password: bool = typer.Option(False, help="Upgrade a provisioned partner "
                                                  "and keep its user's password.")) -> None:
     """Create the partner's vhost, user, least-privilege permissions and queues on RabbitMQ.
@@ -106,8 +112,9 @@ def provision(partner_id: str,
     from hub.bootstrap import provision_partner
     from hub.delivery.partner_topology import vhost_url
 
+    given = _given_password(password, password_stdin)
     settings = Settings()
-    chosen = None if keep_password else password or secrets.token_urlsafe(24)
+    chosen = None if keep_password else given or secrets.token_urlsafe(24)
     asyncio.run(migrations.upgrade(settings.database_url))
     try:
         vhost = asyncio.run(provision_partner(settings, partner_id, chosen))
@@ -121,9 +128,27 @@ def provision(partner_id: str,
     typer.echo(f"partner {partner_id}: vhost {vhost}, user {partner_id}")
     if keep_password:
         typer.echo("password unchanged")
-    elif password is None:
+    elif given is None:
         typer.echo(f"password (shown once): {chosen}")
     typer.echo(f"the partner connects to amqp://{partner_id}:<password>@{url}")
+
+
+def _given_password(password: str | None, from_stdin: bool) -> str | None:
+    """The password the operator chose, if any: from stdin, or (warned) from the command line."""
+    if from_stdin and password is not None:
+        typer.echo("refused: give --password or --password-stdin, not both", err=True)
+        raise typer.Exit(1)
+    if from_stdin:
+        # one line, like docker login: the trailing newline is not part of the password
+        given = sys.stdin.readline().rstrip("\r\n")
+        if not given:
+            typer.echo("refused: --password-stdin read an empty password", err=True)
+            raise typer.Exit(1)
+        return given
+    if password is not None:
+        typer.echo("WARNING! Using --password via the CLI is insecure (it shows in ps). "
+                   "Use --password-stdin.", err=True)
+    return password
 
 
 @partner_app.command("soap-credentials")

@@ -29,7 +29,6 @@ from hub.routes.asi import AsiRoutes
 from hub.routes.partner_channel import partner_channel_router
 from hub.settings import Settings
 from hub.store.database import Database
-from hub.store.partner_inbox import PartnerUnitOfWork
 from hub.store.unit_of_work import AfterCommit, UnitOfWork
 
 log = logging.getLogger("hub.partners")
@@ -97,15 +96,10 @@ class PartnerVhosts:
         log.info("consuming partner vhost %s", vhost)
 
     def _routes_in(self, vhost: str, publisher: AmqpPublisher) -> AsiRoutes:
-        """The hub's routes, with replies, inbox and dead letters kept inside ``vhost``."""
-
-        def new_uow(correlation_id: str | None) -> UnitOfWork:
-            return PartnerUnitOfWork(self._database, self._after_commit, correlation_id,
-                                     namespace=vhost)
-
-        policy = replace(self._routes.error_policy, new_uow=new_uow,
+        """The hub's routes, with replies, inbox scope and dead letters kept inside ``vhost``."""
+        policy = replace(self._routes.error_policy, channel=vhost,
                          dead_letter=publisher.dead_letter)
-        return replace(self._routes, error_policy=policy, new_uow=new_uow, operations=[])
+        return replace(self._routes, error_policy=policy, channel=vhost, operations=[])
 
     async def forward(self, raw: AbstractIncomingMessage) -> None:
         """Copy one event into ``partner.events`` of every partner that should see it."""

@@ -1,4 +1,4 @@
-"""A customer's installed base as the hub answers it (CONTRACT.md: Asset)."""
+"""A customer's installed base as the hub answers it (docs/contract.md: Asset)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from hub.canonical.order_details import CalendarDate
 from hub.canonical.orders import OrderItem
-from hub.canonical.types import Attributes, Identifier, one_of
+from hub.canonical.types import Attributes, Identifier, Quantity, Revision, SafeText, one_of
 
 AssetStatus = Literal["active", "suspended", "terminated"]
 
 
 class OrderLineRef(BaseModel):
     order_id: str
-    revision: int
+    revision: Revision
     line_id: str
 
 
@@ -24,9 +24,9 @@ class Asset(BaseModel):
     account_id: Identifier
     parent_asset_id: Identifier | None = None
     product_code: Identifier
-    product_name: str
+    product_name: SafeText = Field(min_length=1, max_length=200)
     status: AssetStatus = "active"
-    quantity: int = Field(default=1, ge=1)
+    quantity: Quantity = 1
     attributes: Attributes = Field(default_factory=dict)
     from_order: OrderLineRef | None = None
     # filled by the hub when the asset is synced; optional where a caller sends a wanted tree

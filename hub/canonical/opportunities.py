@@ -1,11 +1,11 @@
-"""Opportunities as they travel between the brand owner and its partners (CONTRACT.md)."""
+"""Opportunities as they travel between the brand owner and its partners (docs/contract.md)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from hub.canonical.types import Currency, Identifier, Money
+from hub.canonical.types import Currency, Identifier, Money, SafeText
 
 TransferStatus = Literal[
     "transfer_pending", "transfer_successful", "transfer_unsuccessful",
@@ -15,12 +15,12 @@ TransferStatus = Literal[
 
 class AccountRef(BaseModel):
     id: Identifier
-    name: str = Field(min_length=1, max_length=200)
-    duns: str | None = None
+    name: SafeText = Field(min_length=1, max_length=200)
+    duns: SafeText | None = Field(default=None, max_length=32)
 
 
 class Revenue(BaseModel):
-    product_code: str | None = None
+    product_code: SafeText | None = Field(default=None, max_length=64)
     amount: Money
     currency: Currency
     close_date: date | None = None
@@ -28,40 +28,41 @@ class Revenue(BaseModel):
 
 class Contact(BaseModel):
     contact_id: Identifier
-    first_name: str
-    last_name: str = Field(min_length=1)
-    email: str | None = None
-    phone: str | None = None
-    role: str | None = None
+    first_name: SafeText = Field(max_length=200)
+    last_name: SafeText = Field(min_length=1, max_length=200)
+    email: SafeText | None = Field(default=None, max_length=254)
+    phone: SafeText | None = Field(default=None, max_length=64)
+    role: SafeText | None = Field(default=None, max_length=200)
 
 
 class Note(BaseModel):
     note_id: Identifier
-    author: str | None = None
+    author: SafeText | None = Field(default=None, max_length=200)
     created_at: datetime
-    text: str
+    text: SafeText = Field(max_length=20_000)
 
 
 class Activity(BaseModel):
     activity_id: Identifier
     kind: Literal["call", "meeting", "task", "email"]
-    subject: str
+    subject: SafeText = Field(max_length=500)
     due: datetime | None = None
-    status: str
+    status: SafeText = Field(max_length=64)
 
 
 class Opportunity(BaseModel):
     opportunity_id: Identifier
-    name: str = Field(min_length=1, max_length=200)
+    name: SafeText = Field(min_length=1, max_length=200)
     account: AccountRef
-    stage: str
+    stage: SafeText = Field(max_length=64)
     probability: int = Field(ge=0, le=100)
     close_date: date
     revenues: list[Revenue] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     activities: list[Activity] = Field(default_factory=list)
-    external_ids: dict[str, str] = Field(default_factory=dict)
+    external_ids: dict[Identifier, Annotated[SafeText, Field(max_length=200)]] = Field(
+        default_factory=dict, max_length=100)
 
 
 class TransferRequest(BaseModel):

@@ -9,7 +9,7 @@ import pycountry
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from hub.canonical.types import Identifier, one_of
+from hub.canonical.types import Identifier, SafeText, one_of
 
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -104,7 +104,7 @@ MediaType = Annotated[
     WithJsonSchema({"type": "string", "pattern": _MEDIA_TYPE.pattern,
                     "examples": ["application/pdf"]}),
 ]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[SafeText, Field(min_length=1, max_length=200)]
 AttachmentSize = Annotated[
     int,
     BeforeValidator(_attachment_size),

@@ -1,10 +1,11 @@
-"""Orders as the front office submits them (CONTRACT.md: Order, OrderItem)."""
+"""Orders as the front office submits them (docs/contract.md: Order, OrderItem)."""
 
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from hub.canonical.order_details import (
     Activity,
@@ -13,7 +14,17 @@ from hub.canonical.order_details import (
     Payment,
     Shipping,
 )
-from hub.canonical.types import Attributes, Currency, Identifier, Money, Quantity, one_of
+from hub.canonical.types import (
+    MAX_TOTAL,
+    Attributes,
+    Currency,
+    Identifier,
+    Money,
+    Quantity,
+    Revision,
+    SafeText,
+    one_of,
+)
 
 Action = Literal["add", "update", "delete", "none", "suspend", "resume"]
 OrderKind = Literal["new", "revision", "cancel"]
@@ -39,7 +50,7 @@ class OrderItem(BaseModel):
     parent_line_id: Identifier | None = None
     action: Annotated[Action, one_of("line.action_unknown", *ACTIONS)]
     product_code: Identifier
-    product_name: str = Field(min_length=1, max_length=200)
+    product_name: SafeText = Field(min_length=1, max_length=200)
     trackable: bool = True
     # a physical good to ship; taken from the catalog on add lines of a product it knows
     shippable: bool = False
@@ -57,7 +68,7 @@ class Order(BaseModel):
     """One revision of an order, always whole."""
 
     order_id: Identifier
-    revision: int = Field(default=1, ge=1, le=999)
+    revision: Revision = 1
     kind: Annotated[OrderKind, one_of("order.kind_unknown", "new", "revision", "cancel")] = "new"
     account_id: Identifier
     partner_id: Identifier | None = None
@@ -65,7 +76,8 @@ class Order(BaseModel):
     acting_user: Identifier | None = None
     currency: Currency
     submitted_at: AwareDatetime
-    customer_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    customer_email: SafeText | None = Field(default=None, max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     items: list[OrderItem] = Field(default_factory=list, max_length=5000)
     quote_id: Identifier | None = None
     opportunity_id: Identifier | None = None
@@ -94,6 +106,15 @@ class Order(BaseModel):
                                         "service_account_id": self.service_account(item)})
                 for item in self.items]
 
+    @model_validator(mode="after")
+    def _total_fits_the_books(self) -> "Order":
+        if (total := self.total()) > MAX_TOTAL:
+            raise PydanticCustomError(
+                "order.total_invalid",
+                "the order is worth {total}; an order may be worth at most {limit}",
+                {"total": str(total), "limit": str(MAX_TOTAL)})
+        return self
+
     def total(self) -> Decimal:
         """What the order is worth: one-time charges plus the first period of recurring ones."""
         return sum(
@@ -108,12 +129,12 @@ class OrderRef(BaseModel):
 
 class Approval(BaseModel):
     order_id: Identifier
-    revision: int = Field(ge=1)
+    revision: Revision
     decision: Annotated[
         Literal["approve", "reject"], one_of("approval.decision_unknown", "approve", "reject")
     ]
-    approver: str = Field(min_length=1, max_length=100)
-    reason: str | None = None
+    approver: SafeText = Field(min_length=1, max_length=100)
+    reason: SafeText | None = Field(default=None, max_length=1000)
 
 
 class SubmitResult(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from hub.canonical.types import Identifier, one_of
+from hub.canonical.types import Identifier, SafeText, one_of
 
 PartnerStatus = Literal["applied", "approved", "suspended"]
 ConnectorKind = Literal["amqp", "soap"]
@@ -19,9 +19,9 @@ class Connector(BaseModel):
 
     kind: Annotated[ConnectorKind, one_of("partner.connector_kind_unknown", "amqp", "soap")]
     address: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=500)
-    username: str | None = Field(default=None, max_length=200)
-    secret_ref: str | None = Field(default=None, max_length=200)
-    wsdl: str | None = Field(default=None, max_length=500)
+    username: SafeText | None = Field(default=None, max_length=200)
+    secret_ref: SafeText | None = Field(default=None, max_length=200)
+    wsdl: SafeText | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")
     def _soap_needs_an_address(self) -> "Connector":
@@ -36,7 +36,7 @@ class PartnerRegistration(BaseModel):
     """A partner's application, entered by the channel manager (``partner.register``)."""
 
     partner_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-    name: str = Field(min_length=1, max_length=200)
+    name: SafeText = Field(min_length=1, max_length=200)
     connector: Connector
     vocabulary: VocabularyName | None = None
     accounts: list[Identifier] = Field(default_factory=list, max_length=10_000)
@@ -60,13 +60,13 @@ class PartnerApproval(BaseModel):
 
     partner_id: Identifier
     accounts: list[Identifier] = Field(default_factory=list, max_length=10_000)
-    approver: str | None = Field(default=None, max_length=100)
+    approver: SafeText | None = Field(default=None, max_length=100)
     own_account_id: Identifier | None = None
 
 
 class PartnerSuspension(BaseModel):
     partner_id: Identifier
-    reason: str | None = Field(default=None, max_length=500)
+    reason: SafeText | None = Field(default=None, max_length=500)
 
 
 class PartnerResult(BaseModel):

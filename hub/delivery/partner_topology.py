@@ -9,7 +9,7 @@ hub's replies to it), ``partner.inbound`` (what the hub sends its CRM via ``hub.
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 
@@ -30,6 +30,11 @@ PARTNER_READS = (REPLIES_QUEUE, INBOUND_QUEUE, PARTNER_EVENTS_QUEUE)
 
 def vhost_of(partner_id: str) -> str:
     return f"partner.{partner_id}"
+
+
+def url_vhost(amqp_url: str) -> str:
+    """The virtual host an AMQP URL names (``/`` when it names none)."""
+    return unquote(urlsplit(amqp_url).path[1:]) or "/"
 
 
 def vhost_url(amqp_url: str, vhost: str) -> str:

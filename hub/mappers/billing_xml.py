@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from hub.canonical.changes import FieldChange, LineChange, RevisionChanges
 from hub.canonical.orders import Order, OrderItem, Price
 from hub.canonical.types import Attributes, Identifier, Quantity
+from hub.errors import Rejected, error
 from hub.hardened_xml import parse_xml
 
 NAMESPACE = "urn:orderhub:billing:v1"
@@ -37,8 +38,11 @@ class BillingXmlInvalid(ValueError):
         self.code = code
 
 
-class BillingXmlNotProduced(RuntimeError):
-    """The hub built billing XML its own schema refuses: a bug, never the caller's fault."""
+class BillingXmlNotProduced(Rejected):
+    """Billing XML cannot be made from this order; a retry would render the same, so it is refused."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(error("billing.xml_not_produced", message))
 
 
 class AssetChangeDoc(BaseModel):

@@ -1,6 +1,6 @@
 """What every ASI router shares: its queue, the error policy, and the units of work it opens."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.ports import BackOffice
 from hub.interfaces.request import Request
+from hub.routes.operations import OPERATIONS, Operation
 from hub.routes.policy import ErrorPolicy
 from hub.settings import FULFILMENT_SYSTEMS
 from hub.store.unit_of_work import UnitOfWork
@@ -32,6 +33,8 @@ class AsiRoutes:
     # the systems whose reports complete a line (HUB_FULFILMENT_SYSTEMS)
     fulfilment_systems: tuple[str, ...] = FULFILMENT_SYSTEMS
     operations: list[str] = field(default_factory=list)
+    # the partner vhost these routes consume; None for the brand owner's vhost
+    channel: str | None = None
 
     def router(self) -> RabbitRouter:
         return RabbitRouter(middlewares=[self.error_policy])
@@ -39,9 +42,15 @@ class AsiRoutes:
     def uow(self, request: Request) -> UnitOfWork:
         return self.new_uow(request.correlation_id)
 
-    def subscriber(self, router: RabbitRouter, operation: str, description: str,
-                   **options: Any) -> Any:
-        """Subscribe to ``asi.<operation>``; acks only after the reply, requeues on a crash."""
+    def subscriber(self, router: RabbitRouter, operation: str, description: str | None = None,
+                   *, table: Mapping[str, Operation] = OPERATIONS, **options: Any) -> Any:
+        """Subscribe to ``asi.<operation>``; acks only after the reply, requeues on a crash.
+
+        Without a description, it comes from the operation's row in ``table``
+        (``hub/routes/operations.py``).
+        """
+        if description is None:
+            description = table[operation].description
         self.operations.append(operation)
         return router.subscriber(
             self.queues.asi_queue(operation), ASI,

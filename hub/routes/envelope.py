@@ -1,27 +1,56 @@
-"""Reading the AMQP envelope of an ASI request (CONTRACT.md: Envelope)."""
+"""Reading the AMQP envelope of an ASI request (docs/contract.md: Envelope)."""
 
-import json
 from typing import Any
 
 from aio_pika.abc import AbstractIncomingMessage
+from faststream import Context
 
+from hub.canonical.types import text_problem
 from hub.errors import HubError, error
 from hub.interfaces.request import Request
+from hub.strict_json import JsonRefused, read_json
 
 JSON_TYPES = (None, "application/json")
+# the inbox's and the outbox's columns: an id the stores cannot hold cannot be remembered
+MAX_ID_LENGTH = 200
 # the partner employee acting on a partner's vhost
 ACTING_USER_HEADER = "x-acting-user"
 
+# the context key under which the error policy hands each route its Request
+REQUEST_KEY = "hub_request"
 
-def request_of(raw: AbstractIncomingMessage, operation: str) -> Request:
+
+# a route parameter's default: the Request of the message being handled, which the error
+# policy builds once per delivery from the subscriber's queue (so the operation is named once,
+# where the route subscribes), the envelope and the vhost
+CURRENT_REQUEST: Any = Context(REQUEST_KEY)
+
+
+def request_of(raw: AbstractIncomingMessage, operation: str, channel: str | None = None
+               ) -> Request:
     """The request as interfaces see it; ``message_id`` must be present (checked first)."""
     return Request(
         operation=operation,
         message_id=str(raw.message_id),
         correlation_id=raw.correlation_id,
         user_id=raw.user_id,
+        channel=channel,
         acting_user=_text((raw.headers or {}).get(ACTING_USER_HEADER)),
     )
+
+
+def unidentifiable(raw: AbstractIncomingMessage) -> HubError | None:
+    """Why the request cannot be told apart from others (so it cannot be remembered), or None."""
+    if not raw.message_id:
+        return error("request.message_id_missing",
+                     "set the AMQP message_id property: it is how the hub recognises a resend")
+    for name, value in (("message_id", raw.message_id), ("correlation_id", raw.correlation_id)):
+        if value is None:
+            continue
+        if reason := (text_problem(value) if len(value) <= MAX_ID_LENGTH
+                      else f"is {len(value)} characters long; the limit is {MAX_ID_LENGTH}"):
+            return error(f"request.{name}_invalid", f"the {name} {reason}")
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -40,23 +69,22 @@ def unreadable(raw: AbstractIncomingMessage, max_bytes: int) -> HubError | None:
         return error("request.content_type",
                      f"content type {raw.content_type} is not accepted here; send application/json")
     try:
-        body = json.loads(raw.body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        return error("request.not_json", f"the body is not JSON: {exc}")
+        body = read_json(raw.body)
+    except JsonRefused as refused:
+        return refused.problem
     if not isinstance(body, dict):
         return error("request.not_object", "the body must be a JSON object")
-    if not raw.message_id:
-        return error("request.message_id_missing",
-                     "set the AMQP message_id property: it is how the hub recognises a resend")
-    return None
+    return unidentifiable(raw)
 
 
 def subject_of(raw: AbstractIncomingMessage) -> dict[str, Any]:
     """The order or opportunity a request is about, as far as the body says (for events)."""
     try:
-        body = json.loads(raw.body)
-    except (UnicodeDecodeError, ValueError):
+        body = read_json(raw.body)
+    except JsonRefused:
         return {}
     if not isinstance(body, dict):
         return {}
-    return {key: body[key] for key in ("order_id", "revision", "opportunity_id") if key in body}
+    # only short scalars: the subject of a refused request may be as hostile as the rest of it
+    return {key: body[key] for key in ("order_id", "revision", "opportunity_id")
+            if isinstance(body.get(key), str | int) and len(str(body[key])) <= 64}

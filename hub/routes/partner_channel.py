@@ -32,7 +32,7 @@ def partner_channel_router(asi: AsiRoutes, partner_id: str) -> RabbitRouter:
     router = asi.router()
 
     def request(raw: AbstractIncomingMessage, operation: str) -> Request:
-        return replace(request_of(raw, operation), channel_partner=partner_id)
+        return replace(request_of(raw, operation, asi.channel), channel_partner=partner_id)
 
     @asi.subscriber(router, "opportunity.transfer", "A partner transfers one of its own leads")
     async def transfer(message: PartnerLead, msg: RabbitMessage) -> Reply:

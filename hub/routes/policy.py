@@ -12,8 +12,8 @@
 """
 
 import asyncio
+import hashlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,12 +24,12 @@ from faststream.exceptions import NackMessage
 from faststream.rabbit import RabbitResponse
 from pydantic import ValidationError
 
-from hub.canonical.replies import Reply
+from hub.canonical.replies import Reply, reply_message_id
 from hub.errors import HubError, error, json_path
 from hub.interfaces.exactly_once import rejection
 from hub.interfaces.rejections import record_rejection
 from hub.interfaces.request import Request
-from hub.routes.envelope import request_of, subject_of, unreadable
+from hub.routes.envelope import REQUEST_KEY, request_of, subject_of, unidentifiable, unreadable
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub.policy")
@@ -53,6 +53,8 @@ class ErrorPolicy:
     dead_letter: DeadLetter
     max_bytes: int
     max_attempts: int
+    # the partner vhost this policy guards; None for the brand owner's vhost
+    channel: str | None = None
     screens: Mapping[str, Screen] = field(default_factory=dict)
 
     def __call__(self, msg: Any, /, *, context: Any) -> BaseMiddleware:
@@ -79,15 +81,22 @@ class _PolicyScope(BaseMiddleware):
         return RabbitResponse(
             reply.model_dump_json().encode(), content_type="application/json",
             message_type=f"{operation}.reply", correlation_id=raw.correlation_id,
-            message_id=str(uuid.uuid4()), persist=True,
+            message_id=self._reply_id(raw, operation), persist=True,
         )
+
+    def _reply_id(self, raw: AbstractIncomingMessage, operation: str) -> str:
+        """Stable across redeliveries, so a caller can tell a repeated reply from a new one."""
+        caller = f"{self.policy.channel or '/'}/{raw.user_id or ''}"
+        request_id = raw.message_id or f"sha256:{hashlib.sha256(raw.body).hexdigest()}"
+        return reply_message_id(caller, operation, request_id)
 
     async def _answer(self, call_next: Any, msg: Any, raw: AbstractIncomingMessage,
                       operation: str) -> Reply:
-        if problem := unreadable(raw, self.policy.max_bytes):
+        if problem := _reading_problem(raw, self.policy.max_bytes):
             return await self._refuse(raw, operation, [problem])
         try:
-            return await call_next(msg)
+            with self.context.scope(REQUEST_KEY, request_of(raw, operation, self.policy.channel)):
+                return await call_next(msg)
         except ValidationError as exc:
             return await self._refuse(raw, operation, errors_of(exc))
         except Exception as exc:  # noqa: BLE001 - the policy: requeue, then dead-letter
@@ -95,9 +104,10 @@ class _PolicyScope(BaseMiddleware):
 
     async def _refuse(self, raw: AbstractIncomingMessage, operation: str,
                       errors: list[HubError]) -> Reply:
-        if not raw.message_id:
+        if unidentifiable(raw):
+            # no id the stores can hold: answered and dead-lettered, but not remembered
             return rejection(Request(operation=operation, message_id=""), errors)
-        request = request_of(raw, operation)
+        request = request_of(raw, operation, self.policy.channel)
         return await record_rejection(self.policy.new_uow(raw.correlation_id), request, errors,
                                       subject_of(raw))
 
@@ -115,6 +125,15 @@ class _PolicyScope(BaseMiddleware):
                         f"{type(exc).__name__}: {exc}")
         return rejection(Request(operation=operation, message_id=str(raw.message_id or "")),
                          [problem])
+
+
+def _reading_problem(raw: AbstractIncomingMessage, max_bytes: int) -> HubError | None:
+    """Why the request cannot be read; a reader that fails is a refusal, never a poison message."""
+    try:
+        return unreadable(raw, max_bytes)
+    except Exception as exc:  # noqa: BLE001 - whatever the body did to the reader, answer it
+        log.warning("reading %s failed: %r", raw.message_id, exc)
+        return error("request.not_json", f"the body could not be read: {type(exc).__name__}")
 
 
 def errors_of(exc: ValidationError) -> list[HubError]:

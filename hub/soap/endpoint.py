@@ -31,7 +31,6 @@ from hub.mappers.odoo_lead_xml import lead_to_xml
 from hub.sealed_secrets import SealedSecrets
 from hub.soap.envelope import HUB, SoapCall, answer, fault, read_call
 from hub.store.database import Database
-from hub.store.partner_inbox import PartnerUnitOfWork
 from hub.store.unit_of_work import AfterCommit, UnitOfWork
 
 log = logging.getLogger("hub.soap")
@@ -56,8 +55,7 @@ class PartnerService:
 
     def partner_uow(self, partner_id: str, request: Request) -> UnitOfWork:
         """A unit of work whose inbox is the partner's, for this operation, over SOAP."""
-        return PartnerUnitOfWork(self.database, self.after_commit, request.correlation_id,
-                                 namespace=f"soap/{partner_id}/{request.operation}")
+        return UnitOfWork(self.database, self.after_commit, request.correlation_id)
 
 
 SERVICE = web.AppKey("service", PartnerService)
@@ -152,8 +150,9 @@ async def _wsdl(http: web.Request) -> web.Response:
 
 def _request(operation: str, call: SoapCall, partner_id: str) -> Request:
     request_id = call.text("request_id")
+    # the inbox scope of SOAP calls: the partner, per operation (request ids are per operation)
     return Request(operation=operation, message_id=request_id, correlation_id=request_id,
-                   user_id=partner_id)
+                   user_id=partner_id, channel=f"soap/{partner_id}/{operation}")
 
 
 def _ref(opportunity_id: str) -> PartnerOpportunityRef:

@@ -1,5 +1,7 @@
 """Loading and saving through the session: the only place that writes SQL for the ASIs."""
 
+import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,31 +11,45 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.canonical.orders import Order
 from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
 
+_KEY_LIMIT = 200  # inbox.message_id
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What the inbox holds for one caller's ``message_id``: the operation and its reply."""
+
+    operation: str
+    reply: dict[str, Any]
+
 
 class Inbox:
-    """Requests already answered, by ``message_id``; replies remembered wait for the commit."""
+    """Requests already answered, by caller and ``message_id``; replies remembered wait for the
+    commit."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         # shared by every request of a group commit: a resend in the same batch finds it here
-        self._pending: dict[str, dict[str, Any]] = {}
+        self._pending: dict[tuple[str, str], dict[str, Any]] = {}
 
-    async def reply_for(self, message_id: str) -> dict[str, Any] | None:
-        if (pending := self._pending.get(message_id)) is not None:
-            return pending["reply"]
-        row = await self._session.get(InboxRow, message_id)
-        return None if row is None else row.reply
+    async def find(self, caller: str, message_id: str) -> Answered | None:
+        key = (caller, inbox_key(message_id))
+        if (pending := self._pending.get(key)) is not None:
+            return Answered(pending["operation"], pending["reply"])
+        row = await self._session.get(InboxRow, key)
+        return None if row is None else Answered(row.operation, row.reply)
 
-    def remember(self, message_id: str, operation: str, reply: dict[str, Any]) -> None:
-        self._pending[message_id] = {"message_id": message_id, "operation": operation,
-                                     "reply": reply, "created_at": datetime.now(UTC)}
+    def remember(self, caller: str, message_id: str, operation: str,
+                 reply: dict[str, Any]) -> None:
+        key = (caller, inbox_key(message_id))
+        self._pending[key] = {"caller": caller, "message_id": key[1], "operation": operation,
+                              "reply": reply, "created_at": datetime.now(UTC)}
 
-    def forget(self, message_ids: set[str]) -> None:
+    def forget(self, keys: set[tuple[str, str]]) -> None:
         """Drop replies remembered by a request whose savepoint was rolled back."""
-        for message_id in message_ids:
-            self._pending.pop(message_id, None)
+        for key in keys:
+            self._pending.pop(key, None)
 
-    def remembered(self) -> set[str]:
+    def remembered(self) -> set[tuple[str, str]]:
         return set(self._pending)
 
     async def flush(self) -> None:
@@ -41,6 +57,13 @@ class Inbox:
         if self._pending:
             rows, self._pending = list(self._pending.values()), {}
             await self._session.execute(insert(InboxRow), rows)
+
+
+def inbox_key(message_id: str) -> str:
+    """The ``message_id`` as stored: a digest when it is longer than the column."""
+    if len(message_id) <= _KEY_LIMIT:
+        return message_id
+    return f"#{hashlib.sha256(message_id.encode()).hexdigest()}"
 
 
 class Orders:

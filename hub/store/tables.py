@@ -29,9 +29,11 @@ class Base(DeclarativeBase):
 
 
 class InboxRow(Base):
-    """A request already handled, and the reply it got: same ``message_id``, same answer."""
+    """A request already handled, and the reply it got: same caller and ``message_id``, same
+    answer."""
 
     __tablename__ = "inbox"
+    caller: Mapped[str] = mapped_column(String(200), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     operation: Mapped[str] = mapped_column(String(64))
     reply: Mapped[dict[str, Any]]

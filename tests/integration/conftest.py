@@ -1,12 +1,20 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from chaos.rabbit_nodes import PrivateRabbit, private_rabbit
 from hub.bootstrap import Hub
 from hub.client import HubCaller
 from hub.settings import Settings
 from tests.support.back_office import back_office  # noqa: F401  (the simulated back office)
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
+
+
+@pytest.fixture(scope="session")
+def private_broker() -> Iterator[PrivateRabbit]:
+    """A RabbitMQ node of this run's own, for tests that stop or restart the broker."""
+    with private_rabbit(1, prefix="test") as rabbit:
+        yield rabbit
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ async def test_transfer_to_an_amqp_partner_delivers_a_salesforce_lead(
                           opportunity_id="OPP-A1")
 
 
-@pytest.mark.parametrize("partner_id", [SOAP_PARTNER, AMQP_PARTNER])
+@pytest.mark.parametrize("partner_id", [SOAP_PARTNER, AMQP_PARTNER], ids=["soap", "amqp"])
 async def test_update_reaches_the_lead_the_partner_holds(
     channel_hub, caller: HubCaller, soap_crm, amqp_crm, partner_id
 ):
@@ -285,7 +285,7 @@ async def test_a_stage_the_partner_vocabulary_lacks_is_refused_before_any_call(
     assert amqp_crm.requests_seen == 0
 
 
-@pytest.mark.parametrize("partner_id", [SOAP_PARTNER, AMQP_PARTNER])
+@pytest.mark.parametrize("partner_id", [SOAP_PARTNER, AMQP_PARTNER], ids=["soap", "amqp"])
 async def test_a_crash_after_the_partner_answered_does_not_make_a_second_lead(
     channel_hub, caller: HubCaller, soap_crm, amqp_crm, monkeypatch, partner_id
 ):

@@ -299,8 +299,10 @@ async def test_provision_creates_a_vhost_a_user_and_only_the_permissions_it_need
     monkeypatch.setenv("AMQP_URL", amqp_url)
     await hub_command("partner", "register", CLI_PARTNER, "--name", "CLI partner")
     try:
-        result = await hub_command("partner", "provision", CLI_PARTNER, "--password", "cli-pw")
+        result = await hub_command("partner", "provision", CLI_PARTNER, "--password-stdin",
+                                   stdin="cli-pw\n")
         assert result.exit_code == 0, result.output
+        assert "cli-pw" not in result.output
         assert f"vhost {vhost_of(CLI_PARTNER)}" in result.output
         permissions = _rabbitmqctl("list_user_permissions", CLI_PARTNER)
         assert permissions.split() == [vhost_of(CLI_PARTNER), "^$", r"^hub\.asi$",
@@ -309,13 +311,19 @@ async def test_provision_creates_a_vhost_a_user_and_only_the_permissions_it_need
         await connection.close()
         listing = await hub_command("partner", "list")
         assert vhost_of(CLI_PARTNER) in listing.output
+        # scripts that pass --password keep working, warned; re-provisioning sets the password
+        again = await hub_command("partner", "provision", CLI_PARTNER, "--password", "cli-pw2")
+        assert again.exit_code == 0, again.output
+        assert "--password-stdin" in again.stderr
+        connection = await aio_pika.connect(partner_url(amqp_url, CLI_PARTNER, "cli-pw2"))
+        await connection.close()
     finally:
         await revoke(partner_access(Settings(amqp_url=amqp_url), CLI_PARTNER))
 
 
-async def hub_command(*args: str) -> Result:
+async def hub_command(*args: str, stdin: str | None = None) -> Result:
     """Run ``hub ARGS`` in a thread: the command runs an event loop of its own."""
-    return await asyncio.to_thread(CliRunner().invoke, app, list(args))
+    return await asyncio.to_thread(CliRunner().invoke, app, list(args), input=stdin)
 
 
 async def eventually(read: Any) -> list:

@@ -19,13 +19,15 @@ from hub.assets import (
     to_trees,
 )
 from hub.assets.model import InstalledBase, tree_order
+from hub.canonical.types import text_problem
 
 ACCOUNT = "ACC-1"
 MAX_ASSETS = 30
 LAWS = settings(max_examples=100, deadline=None)
 
 attribute_values = st.one_of(
-    st.text(max_size=3), st.integers(-3, 3), st.booleans(),
+    st.text(max_size=3).filter(lambda s: text_problem(s) is None), st.integers(-3, 3),
+    st.booleans(),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
 )
 attributes = st.dictionaries(st.sampled_from(["colour", "minutes", "zone", "cap"]),

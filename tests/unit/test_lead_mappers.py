@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.canonical.opportunities import Opportunity
@@ -21,7 +21,8 @@ money = st.from_regex(r"[0-9]{1,9}(\.[0-9]{1,4})?", fullmatch=True)
 dates = st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 moments = st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1),
                        timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=2))]))
-any_char = st.characters(exclude_categories=("Cs",))
+# what the canonical model holds: no control characters, lone surrogates or U+FFFE/U+FFFF
+any_char = st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff")
 xml_char = any_char.filter(lambda c: not odoo_lead.NOT_XML.match(c))
 
 
@@ -82,6 +83,8 @@ def _only_this_partner(o: Opportunity) -> dict[str, str]:
     return {k: v for k, v in o.external_ids.items() if k == PARTNER}
 
 
+# building a whole opportunity per example is slow on a busy machine, not a bad strategy
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(opportunities(any_char))
 def test_salesforce_round_trip_keeps_what_the_vocabulary_carries(o: Opportunity) -> None:
     lead = json.loads(json.dumps(salesforce_lead.opportunity_to_lead(o, PARTNER)))
@@ -90,6 +93,7 @@ def test_salesforce_round_trip_keeps_what_the_vocabulary_carries(o: Opportunity)
         "activities": _due_as_date(o), "external_ids": _only_this_partner(o)})
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(opportunities(xml_char))
 def test_odoo_round_trip_keeps_what_the_vocabulary_carries(o: Opportunity) -> None:
     lead = odoo_lead.parse_lead(odoo_lead.opportunity_to_lead(o, PARTNER).model_dump())
@@ -187,5 +191,6 @@ def test_odoo_lead_missing_what_we_need_is_refused(field: str, code: str) -> Non
 
 def test_text_xml_cannot_carry_is_refused_for_odoo() -> None:
     with pytest.raises(Rejected) as refused:
-        odoo_lead.opportunity_to_lead(an_opportunity(name="Acme\x07 fibre"))
+        # the canonical model refuses it first; the mapper does not rely on that
+        odoo_lead.opportunity_to_lead(an_opportunity().model_copy(update={"name": "Acme\x07 fibre"}))
     assert [(e.code, e.path) for e in refused.value.errors] == [("lead.text_not_xml", "name")]

@@ -27,7 +27,6 @@ from hub.interfaces.request import Request
 from hub.store import migrations
 from hub.store.database import open_database
 from hub.store.outbox import OutgoingMessage
-from hub.store.partner_inbox import PartnerUnitOfWork
 from hub.store.unit_of_work import UnitOfWork
 from simulators.fakes import InMemoryCrmDirectory, InMemoryPartnerCrm
 from tests.support.partners import a_partner_lead, an_opportunity
@@ -59,7 +58,6 @@ class Channel:
     new_uow: Callable[..., UnitOfWork]
     calls: PartnerCalls
     crm: CountingCrm
-    partner_uow: Callable[[], UnitOfWork] = UnitOfWork  # type: ignore[assignment]
     events: list[OutgoingMessage] = field(default_factory=list)
 
     def statuses(self, opportunity_id: str) -> list[str]:
@@ -82,8 +80,6 @@ async def channel(tmp_path) -> AsyncIterator[Channel]:
     await register_partner(registration, request("partner.register"), channel.new_uow())
     await approve_partner(PartnerApproval(partner_id=PARTNER), request("partner.approve"),
                           channel.new_uow())
-    channel.partner_uow = lambda: PartnerUnitOfWork(database, channel.events.extend,
-                                                    namespace=f"partner.{PARTNER}")
     yield channel
     await database.dispose()
 
@@ -92,6 +88,13 @@ def request(operation: str, message_id: str | None = None, user_id: str | None =
             ) -> Request:
     return Request(operation=operation, message_id=message_id or f"m-{operation}",
                    user_id=user_id)
+
+
+def partner_request(operation: str, message_id: str | None = None,
+                    user_id: str | None = PARTNER) -> Request:
+    """A request as it comes in on the partner's own vhost."""
+    return Request(operation=operation, message_id=message_id or f"m-{operation}",
+                   user_id=user_id, channel=f"partner.{PARTNER}")
 
 
 def a_transfer(opportunity_id: str = "OPP-1", **changes: Any) -> TransferRequest:
@@ -199,16 +202,16 @@ async def test_updates_are_refused_once_the_partner_is_suspended(channel):
                                            ("someone-else", "partner.identity_mismatch")])
 async def test_a_partner_request_is_taken_from_the_broker_validated_user(channel, user_id, code):
     reply = await receive_partner_lead(PartnerLead(lead=a_partner_lead()),
-                                       request("opportunity.transfer", user_id=user_id),
-                                       channel.partner_uow(), PARTNER)
+                                       partner_request("opportunity.transfer", user_id=user_id),
+                                       channel.new_uow(), PARTNER)
     assert reply.errors[0].code == code
 
 
 async def test_a_partner_message_id_lives_apart_from_the_brand_owners(channel):
     await transfer(channel, message_id="same-id")
     reply = await receive_partner_lead(PartnerLead(lead=a_partner_lead()),
-                                       request("opportunity.transfer", "same-id", PARTNER),
-                                       channel.partner_uow(), PARTNER)
+                                       partner_request("opportunity.transfer", "same-id"),
+                                       channel.new_uow(), PARTNER)
     assert reply.result["opportunity_id"] == f"{PARTNER}.00Q9001"
 
 

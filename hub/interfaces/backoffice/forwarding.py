@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from hub.backoffice.answers import Misfit, read_answer
 from hub.canonical.replies import Reply
 from hub.errors import HubError, Rejected, error
-from hub.interfaces.exactly_once import exactly_once, rejection
+from hub.interfaces.exactly_once import exactly_once, rejection, stored_reply
 from hub.interfaces.ports import BackOffice, BackOfficeUnavailable
 from hub.interfaces.request import Request
 from hub.store.unit_of_work import UnitOfWork
@@ -34,8 +34,8 @@ async def forward(
     if problems:
         return await exactly_once(uow, request, _refuse(problems))
     async with uow:
-        if (stored := await uow.inbox.reply_for(request.message_id)) is not None:
-            return Reply.model_validate(stored)
+        if (stored := await stored_reply(uow, request)) is not None:
+            return stored
     try:
         body = await back_office.ask(request.operation, asked.model_dump_json().encode(),
                                      request.message_id)

@@ -21,10 +21,10 @@ from hub.canonical.opportunities import (
 from hub.canonical.partners import PartnerProfile
 from hub.canonical.replies import Reply
 from hub.errors import Rejected, error
-from hub.interfaces.exactly_once import exactly_once
+from hub.interfaces.exactly_once import exactly_once, prepare, stored_reply
 from hub.interfaces.partners.calls import PartnerCalls, idempotency_key
 from hub.interfaces.partners.registry import served_partner
-from hub.interfaces.partners.steps import check_account, prepare, transferred_link
+from hub.interfaces.partners.steps import check_account, transferred_link
 from hub.interfaces.ports import PartnerRefused, PartnerUnavailable
 from hub.interfaces.request import Request
 from hub.store.partner_tables import OpportunityLinkRow
@@ -161,8 +161,8 @@ async def _unsuccessful(uow: UnitOfWork, request: Request, transfer: TransferReq
     code, reason = _why(failure)
     opportunity_id = transfer.opportunity.opportunity_id
     async with uow:
-        if (stored := await uow.inbox.reply_for(request.message_id)) is not None:
-            return Reply.model_validate(stored)  # a duplicate of this request got through
+        if (stored := await stored_reply(uow, request)) is not None:
+            return stored  # a duplicate of this request got through
         link = await uow.opportunities.get(opportunity_id, transfer.partner_id, lock=True)
         assert link is not None, "the first step recorded the cross-reference"
         link.transfer_status, link.reason, link.updated_at = status, reason, datetime.now(UTC)

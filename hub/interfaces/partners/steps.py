@@ -1,48 +1,9 @@
-"""Steps the opportunity ASIs share: the first transaction before a partner call, and the checks
-every request about a partner's opportunity goes through."""
-
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-from sqlalchemy.exc import IntegrityError
+"""Checks every request about a partner's opportunity goes through."""
 
 from hub.canonical.partners import PartnerProfile
-from hub.canonical.replies import Reply
-from hub.errors import HubError, Rejected, error
-from hub.interfaces.rejections import record_rejection
-from hub.interfaces.request import Request
+from hub.errors import Rejected, error
 from hub.store.partner_tables import OpportunityLinkRow
 from hub.store.unit_of_work import UnitOfWork
-
-T = TypeVar("T")
-# the first transaction can lose a race with a duplicate of the same request: try again
-_ATTEMPTS = 3
-
-
-async def prepare(uow: UnitOfWork, request: Request,
-                  step: Callable[[UnitOfWork], Awaitable[T]]) -> T | Reply:
-    """Commit ``step`` without remembering a reply yet: the answer waits for the partner.
-
-    A request answered before gets its stored reply; a refused one is answered and remembered.
-    """
-    refused: list[HubError] = []
-    for attempt in range(_ATTEMPTS):
-        async with uow:
-            if (stored := await uow.inbox.reply_for(request.message_id)) is not None:
-                return Reply.model_validate(stored)
-            try:
-                prepared = await step(uow)
-            except Rejected as rejected:
-                refused = rejected.errors
-                break
-            try:
-                await uow.commit()
-            except IntegrityError:
-                if attempt == _ATTEMPTS - 1:
-                    raise
-                continue
-            return prepared
-    return await record_rejection(uow, request, refused, {})
 
 
 async def check_account(uow: UnitOfWork, partner: PartnerProfile, account_id: str,
