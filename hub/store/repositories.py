@@ -23,8 +23,7 @@ class Answered:
 
 
 class Inbox:
-    """Requests already answered, by caller and ``message_id``; replies remembered wait for the
-    commit."""
+    """Requests already answered, by caller and ``message_id``; new replies wait for the commit."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
