@@ -53,6 +53,9 @@ bench: preflight
 	@$(BIN)/python -m bench.opportunity_transfer
 	@$(BIN)/python -m bench.backoffice
 
+soak: preflight   # RSS of one worker over 100,000 orders (takes a while)
+	@$(BIN)/python -m bench.soak
+
 # fault injection on private RabbitMQ nodes it starts itself (never the broker at AMQP_URL)
 CHAOS_ORDERS ?= 1000
 chaos: $(STAMP)
@@ -62,9 +65,6 @@ chaos: $(STAMP)
 FUZZ_SECONDS ?= 60
 fuzz: $(STAMP)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
-
-soak: preflight   # RSS of one worker over 100,000 orders (takes a while)
-	@$(BIN)/python -m bench.soak
 
 run: preflight
 	@$(BIN)/hub run

@@ -62,7 +62,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: every unit of work is a writer, and a transaction that read before it wrote
+        # would fail at once ("database is locked") beside another process's writer, where
+        # one that takes the lock first waits for it (busy_timeout)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def open_database(url: str) -> Database:
