@@ -79,7 +79,7 @@ async def comtel_orders_for_its_customers(caller: HubCaller, hub: Hub, billing: 
         await billing.complete(order)
         await caller.wait_for("asset.synced", order_id="CT-5001")
         await _weeks_later(desk, caller, billing, provisioning)
-        await desk.wait_for_event("order.completed", order_id="CT-5001")
+        await desk.wait_for_event("order.completed", order_id="CT-6001")
         show.step("what ComTel heard on its own partner.events queue: " + ", ".join(
             f"{e.routing_key} {e.json()['data'].get('order_id', '')}" for e in desk.events))
 

@@ -106,9 +106,10 @@ class Hub:
 
     async def stop(self) -> None:
         """Stop taking work, let in-flight messages finish, publish what they recorded."""
+        # the brand owner's consumer first: events it is forwarding still reach partner vhosts
+        await self.consumer.stop()
         if self.partner_vhosts is not None:
             await self.partner_vhosts.stop()
-        await self.consumer.stop()
         await self.partner_calls.directory.aclose()
         await self.relay.stop(timeout=self.settings.graceful_timeout)
         await self.publisher.broker.stop()
