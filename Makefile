@@ -37,6 +37,7 @@ bench: preflight
 	@$(BIN)/python -m bench.order_submit
 	@$(BIN)/python bench/asset_domain.py
 	@$(BIN)/python -m bench.opportunity_transfer
+	@$(BIN)/python -m bench.backoffice
 
 run: preflight
 	@$(BIN)/hub run

@@ -40,15 +40,19 @@ class AmqpPublisher:
             headers=message.headers or None, delivery_mode=aio_pika.DeliveryMode.PERSISTENT))
 
     async def dead_letter(
-        self, raw: AbstractIncomingMessage, operation: str, errors: list[HubError]
+        self, raw: AbstractIncomingMessage, operation: str, errors: list[HubError],
+        body: bytes | None = None,
     ) -> None:
-        """Keep the request, untouched, in ``asi.<operation>.dlq`` with why it was refused."""
+        """Keep the request in ``asi.<operation>.dlq`` with why it was refused.
+
+        Untouched, unless ``body`` replaces what must not be kept (a masked card number).
+        """
         headers = dict(raw.headers or {})
         headers["x-hub-error"] = "; ".join(f"{e.code}: {e.message}" for e in errors)[:4000]
         headers["x-hub-error-code"] = errors[0].code
         headers["x-hub-errors"] = json.dumps([e.model_dump() for e in errors])[:16000]
         await self._publish(DLX.name, f"asi.{operation}", aio_pika.Message(
-            raw.body, message_id=raw.message_id, correlation_id=raw.correlation_id,
+            raw.body if body is None else body, message_id=raw.message_id, correlation_id=raw.correlation_id,
             content_type=raw.content_type, type=raw.type, reply_to=raw.reply_to,
             headers=headers, delivery_mode=aio_pika.DeliveryMode.PERSISTENT))
 

@@ -26,6 +26,8 @@ class SmtpMailer:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self._sender, mail.to, mail.subject
         message.set_content(mail.text)
+        if mail.html:
+            message.add_alternative(mail.html, subtype="html")
         smtp_class = smtplib.SMTP_SSL if self._tls else smtplib.SMTP
         with smtp_class(self._host, self._port, timeout=self._timeout) as smtp:
             if self._login:

@@ -27,11 +27,10 @@ from hub.errors import Rejected
 from hub.hardened_xml import MAX_XML_BYTES, UnsafeXml
 from hub.interfaces.ports import PartnerCrm, PartnerRefused, PartnerUnavailable
 from hub.mappers.odoo_lead import OdooLead, lead_to_opportunity, opportunity_to_lead, parse_lead
+from hub.mappers.odoo_lead_xml import LIST_ITEMS as WRAPPERS
 
 DEFAULT_WSDL = Path(__file__).resolve().parents[1] / "contracts" / "partners" / "odoo_crm.wsdl"
 BINDING = "{urn:comtel:crm:v1}LeadBinding"
-WRAPPERS = {"x_contacts": "contact", "x_revenue_lines": "line", "x_activities": "activity",
-            "x_notes": "note"}
 # statuses that say "not now" and never carry a SOAP fault (faults travel with 500)
 TRANSIENT_STATUS = {408, 429, 502, 503, 504}
 FAULT_CODES = {"NotFoundFault": "partner.not_found", "InvalidFault": "partner.invalid"}

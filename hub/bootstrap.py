@@ -3,41 +3,53 @@
 import functools
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aio_pika.abc import AbstractIncomingMessage
 from faststream.rabbit import Channel, RabbitBroker
 
 from connectors.amqp_partner import open_amqp_crm
 from connectors.amqp_publisher import AmqpPublisher
+from connectors.back_office import BackOfficeLink
 from connectors.partner_directory import LiveCrmDirectory
 from connectors.rabbitmq_admin import RabbitmqBrokerAdmin
 from connectors.smtp_mailer import SmtpMailer
 from connectors.soap_partner import open_soap_crm
+from hub.backoffice import card_numbers
 from hub.delivery.partner_events import declare_forwarding, partner_events_router
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
+from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.partners.provisioning import provision_partner as provision
+from hub.mappers.customer_mail import MailTemplates
 from hub.partner_vhosts import PartnerVhosts
+from hub.routes.after_order import after_order_router
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
+from hub.routes.backoffice import backoffice_router
 from hub.routes.catalog import catalog_router
 from hub.routes.fulfilment import fulfilment_router
 from hub.routes.notifications import mail_router
 from hub.routes.opportunities import opportunity_router
 from hub.routes.orders import order_router
 from hub.routes.partners import partner_router
-from hub.routes.policy import ErrorPolicy
+from hub.routes.policy import ErrorPolicy, Screen
 from hub.routes.publications import declare_publications
+from hub.sealed_secrets import SealedSecrets
 from hub.settings import Settings
+from hub.soap.endpoint import PartnerService
+from hub.soap.server import SoapServer
 from hub.store import migrations
 from hub.store.database import Database, open_database
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
 ROUTERS = (order_router, fulfilment_router, asset_router, partner_router, opportunity_router,
-           catalog_router)
+           catalog_router, after_order_router)
+# card numbers are refused before anything reads the request; the dead letter keeps them masked
+SCREENS = {"payment.authorize": Screen(card_numbers.card_number_problems, card_numbers.masked)}
 
 
 @dataclass
@@ -48,31 +60,42 @@ class Hub:
     database: Database
     publisher: AmqpPublisher
     relay: OutboxRelay
+    back_office: BackOfficeLink
+    mail_templates: MailTemplates
     consumer: RabbitBroker = field(init=False)
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
     partner_vhosts: PartnerVhosts | None = field(init=False, default=None)
+    soap: SoapServer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.partner_calls = partner_calls(self.settings)
+        # built here so that a missing or bad HUB_SECRET_KEY stops the hub before it starts
+        self.soap = soap_server(self.settings, self.database, self.relay)
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
-        return UnitOfWork(self.database, self.relay.after_commit, correlation_id)
+        return UnitOfWork(self.database, self.relay.after_commit, correlation_id,
+                          mail_templates=self.mail_templates)
 
     def build_routes(self, queues: QueuePolicy) -> RabbitBroker:
         """The consuming broker with every ASI router; no connection is opened here."""
         policy = ErrorPolicy(new_uow=self.new_uow, dead_letter=self.publisher.dead_letter,
                              max_bytes=self.settings.max_message_bytes,
-                             max_attempts=self.settings.max_attempts)
+                             max_attempts=self.settings.max_attempts, screens=SCREENS)
         self.routes = AsiRoutes(queues=queues, error_policy=policy, new_uow=self.new_uow,
-                                order_policy=OrderPolicy(self.settings.approval_threshold),
+                                order_policy=OrderPolicy(self.settings.approval_threshold,
+                                                         self.settings.credit_check_above),
                                 partner_calls=self.partner_calls,
-                                fulfilment_systems=self.settings.fulfilment_systems)
+                                fulfilment_systems=self.settings.fulfilment_systems,
+                                back_office=self.back_office,
+                                check_validity=check_validity(self.settings))
         self.consumer = RabbitBroker(
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),
             log_level=logging.DEBUG, routers=[make(self.routes) for make in ROUTERS],
         )
+        self.consumer.include_router(backoffice_router(self.routes,
+                                                       self.settings.backoffice_in_flight))
         if self.settings.smtp_url:
             mailer = SmtpMailer(self.settings.smtp_url, self.settings.mail_from)
             self.consumer.include_router(mail_router(queues, mailer))
@@ -97,19 +120,25 @@ class Hub:
         await declare_forwarding(self.publisher.broker, self.routes.queues)
         await self.relay.start()
         await self.relay.sweep()
+        await self.back_office.connect(connection)
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
                                             self.settings)
         await self.partner_vhosts.start()
+        if self.soap is not None:
+            await self.soap.start()
         await self.consumer.start()
         log.info("hub consuming %d ASI queues (%s queues)", len(self.routes.operations),
                  "quorum" if quorum else "classic")
 
     async def stop(self) -> None:
         """Stop taking work, let in-flight messages finish, publish what they recorded."""
+        if self.soap is not None:
+            await self.soap.stop()
         # the brand owner's consumer first: events it is forwarding still reach partner vhosts
         await self.consumer.stop()
         if self.partner_vhosts is not None:
             await self.partner_vhosts.stop()
+        await self.back_office.close()
         await self.partner_calls.directory.aclose()
         await self.relay.stop(timeout=self.settings.graceful_timeout)
         await self.publisher.broker.stop()
@@ -121,7 +150,14 @@ def build_hub(settings: Settings) -> Hub:
     publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG))
     relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
                         settings.outbox_stale_seconds)
-    return Hub(settings=settings, database=database, publisher=publisher, relay=relay)
+    return Hub(settings=settings, database=database, publisher=publisher, relay=relay,
+               back_office=BackOfficeLink(settings.backoffice_timeout),
+               mail_templates=MailTemplates(settings.mail_templates))
+
+
+def check_validity(settings: Settings) -> CheckValidity:
+    return CheckValidity(credit_check=timedelta(hours=settings.credit_check_valid_hours),
+                         authorization=timedelta(hours=settings.authorization_valid_hours))
 
 
 def partner_calls(settings: Settings) -> PartnerCalls:
@@ -135,6 +171,18 @@ def partner_calls(settings: Settings) -> PartnerCalls:
     return PartnerCalls(directory, attempts=settings.partner_call_attempts,
                         first_backoff=settings.partner_backoff_seconds,
                         max_backoff=settings.partner_backoff_max_seconds)
+
+
+def soap_server(settings: Settings, database: Database, relay: OutboxRelay) -> SoapServer | None:
+    """The SOAP partner endpoint on ``HUB_SOAP_ADDR``, or None when it is not set."""
+    if not settings.soap_addr:
+        return None
+    service = PartnerService(database=database, after_commit=relay.after_commit,
+                             secrets=SealedSecrets(settings.secret_key),
+                             freshness=timedelta(seconds=settings.soap_freshness_seconds),
+                             max_bytes=settings.soap_max_bytes,
+                             public_url=settings.soap_public_url)
+    return SoapServer(service, settings.soap_addr, settings.graceful_timeout)
 
 
 async def provision_partner(settings: Settings, partner_id: str, password: str | None

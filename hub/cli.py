@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from hub.partner_cli import partner_app
+from hub.sealed_secrets import SecretKeyInvalid
 from hub.settings import Settings
 
 app = typer.Typer(help="Order Hub: the order-to-cash integration hub on RabbitMQ.",
@@ -36,6 +37,9 @@ def run() -> None:
         asyncio.run(_run(settings))
     except OSError as exc:
         typer.echo(f"the hub could not reach a service it needs: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except SecretKeyInvalid as exc:
+        typer.echo(f"the hub cannot serve SOAP partners: {exc}", err=True)
         raise typer.Exit(1) from None
 
 

@@ -5,7 +5,23 @@ import json
 import yaml
 from faststream.specification import AsyncAPI
 
+from hub.canonical.after_order import (
+    ActivityResult,
+    ActivityUpdate,
+    ShipmentNotice,
+    ShipmentResult,
+)
 from hub.canonical.assets import Asset, AssetQuery, AssetQueryResult, DeltaRequest, DeltaResult
+from hub.canonical.backoffice import (
+    AvailabilityRequest,
+    AvailabilityResult,
+    CreditCheckRequest,
+    CreditCheckResult,
+    PaymentRequest,
+    PaymentResult,
+    PriceRequest,
+    PriceResult,
+)
 from hub.canonical.catalog import (
     CatalogQuery,
     CatalogQueryResult,
@@ -16,6 +32,7 @@ from hub.canonical.catalog import (
 from hub.canonical.changes import RevisionChanges
 from hub.canonical.events import Event
 from hub.canonical.fulfilment import FulfilmentUpdate
+from hub.canonical.notifications import Mail
 from hub.canonical.opportunities import (
     Opportunity,
     OpportunityQuery,
@@ -52,6 +69,9 @@ CANONICAL = (
     Product, CatalogSync, CatalogSyncResult, CatalogQuery, CatalogQueryResult,
     PartnerUserAssignment, PartnerUser, PartnerUserRemoval, PartnerUserRemoved,
     PartnerAlert, AlertResult,
+    CreditCheckRequest, CreditCheckResult, AvailabilityRequest, AvailabilityResult,
+    PriceRequest, PriceResult, PaymentRequest, PaymentResult, ShipmentNotice, ShipmentResult,
+    ActivityUpdate, ActivityResult, Mail,
 )
 
 

@@ -1,8 +1,12 @@
-"""The one way the hub parses XML it did not write: no DTD, no entities, no network, capped size."""
+"""The one way the hub parses XML it did not write: no DTD, no entities, no network, capped
+size and depth."""
 
 from lxml import etree
 
 MAX_XML_BYTES = 2 * 1024 * 1024
+# libxml2's own bound without huge_tree; callers facing the outside pass a tighter one
+MAX_XML_DEPTH = 256
+_CHUNK = 64 * 1024
 
 
 class UnsafeXml(ValueError):
@@ -13,8 +17,9 @@ class UnsafeXml(ValueError):
         self.code = code
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
+def _parser() -> etree.XMLPullParser:
+    return etree.XMLPullParser(
+        events=("start", "end"),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -25,7 +30,8 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
+def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES,
+              max_depth: int = MAX_XML_DEPTH) -> etree._Element:
     """Parse untrusted XML, refusing anything with a DOCTYPE or entity declaration."""
     if len(data) > max_bytes:
         raise UnsafeXml("xml.too_large", f"document is {len(data)} bytes, the limit is {max_bytes}")
@@ -33,8 +39,17 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
         raise UnsafeXml("xml.dtd_forbidden", "documents with a DOCTYPE or ENTITY are refused")
+    parser = _parser()
     try:
-        root = etree.fromstring(data, parser=_parser())
+        depth = 0
+        # fed in chunks so that a document nested too deeply is refused as soon as it is seen
+        for offset in range(0, len(data), _CHUNK):
+            parser.feed(data[offset:offset + _CHUNK])
+            for event, _ in parser.read_events():
+                depth += 1 if event == "start" else -1
+                if depth > max_depth:
+                    raise UnsafeXml("xml.too_deep", f"elements nest deeper than {max_depth}")
+        root = parser.close()
     except etree.XMLSyntaxError as exc:
         raise UnsafeXml("xml.malformed", f"not well-formed XML: {exc}") from None
     if root.getroottree().docinfo.doctype:

@@ -6,6 +6,7 @@ register/approve/suspend run the same use cases as the ASIs, straight on the dat
 
 import asyncio
 import secrets
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -125,6 +126,41 @@ def provision(partner_id: str,
     typer.echo(f"the partner connects to amqp://{partner_id}:<password>@{url}")
 
 
+@partner_app.command("soap-credentials")
+def soap_credentials(
+    partner_id: str,
+    username: str = typer.Option(..., help="The WS-Security user the partner calls as."),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read the password from standard input "
+                                        "(default: a new random one, printed once)."),
+) -> None:
+    """Let the partner call the hub's SOAP endpoint; its password is sealed with HUB_SECRET_KEY."""
+    from hub.interfaces.partners.soap_identity import set_soap_credentials
+    from hub.sealed_secrets import SealedSecrets, SecretKeyInvalid
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else secrets.token_urlsafe(24)
+    try:
+        sealer = SealedSecrets(Settings().secret_key)
+        asyncio.run(_with_uow(lambda uow: set_soap_credentials(uow, partner_id, username,
+                                                               password, sealer)))
+    except SecretKeyInvalid as invalid:
+        typer.echo(f"refused: {invalid}", err=True)
+        raise typer.Exit(1) from None
+    except Rejected as refused:
+        for e in refused.errors:
+            typer.echo(f"refused: {e.code}: {e.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"partner {partner_id} calls the SOAP endpoint as {username}")
+    if not password_stdin:
+        typer.echo(f"password (shown once): {password}")
+
+
+@partner_app.command("secret-key")
+def secret_key() -> None:
+    """Print a new key for HUB_SECRET_KEY (put it first; keep older keys after it a while)."""
+    from hub.sealed_secrets import new_key
+
+    typer.echo(new_key())
 user_app = typer.Typer(help="A partner's employees: power or standard users.",
                        no_args_is_help=True)
 partner_app.add_typer(user_app, name="user")

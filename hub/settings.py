@@ -44,6 +44,30 @@ class Settings(BaseSettings):
                                              alias="HUB_PARTNER_RECONCILE_SECONDS")
     # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored
     partner_secrets: dict[str, str] = Field(default_factory=dict, alias="HUB_PARTNER_SECRETS")
+    # back-office checks (credit, availability, price, payment) asked over hub.out
+    backoffice_timeout: float = Field(default=5.0, gt=0, le=300, alias="HUB_BACKOFFICE_TIMEOUT")
+    # unacked requests per back-office operation and worker: calls waiting on an answer at once
+    backoffice_in_flight: int = Field(default=256, ge=1, le=5000,
+                                      alias="HUB_BACKOFFICE_IN_FLIGHT")
+    # new orders worth more need an approved credit check; unset = no credit check needed
+    credit_check_above: Decimal | None = Field(default=None, ge=0, alias="HUB_CREDIT_CHECK_ABOVE")
+    credit_check_valid_hours: float = Field(default=24.0, gt=0,
+                                            alias="HUB_CREDIT_CHECK_VALID_HOURS")
+    authorization_valid_hours: float = Field(default=168.0, gt=0,
+                                             alias="HUB_PAYMENT_AUTHORIZATION_VALID_HOURS")
+    # a directory of Jinja2 templates replacing the built-in customer e-mails, file by file
+    mail_templates: Path | None = Field(default=None, alias="HUB_MAIL_TEMPLATES")
+
+    # the hub's own SOAP endpoint for partners (host:port; unset = not served)
+    soap_addr: str | None = Field(default=None, pattern=r"^(\[[0-9a-fA-F:]+\]|[^\s:\[\]]+):\d+$",
+                                  alias="HUB_SOAP_ADDR")
+    # the address the WSDL names when the hub sits behind a proxy (default: as the caller asked)
+    soap_public_url: str | None = Field(default=None, alias="HUB_SOAP_PUBLIC_URL")
+    soap_max_bytes: int = Field(default=1_048_576, ge=4096, alias="HUB_SOAP_MAX_BYTES")
+    # how far a UsernameToken's Created may be from now; its nonce is kept that long
+    soap_freshness_seconds: float = Field(default=300.0, gt=0, alias="HUB_SOAP_FRESHNESS_SECONDS")
+    # Fernet key(s), comma-separated, newest first: partners' SOAP passwords are sealed with it
+    secret_key: str | None = Field(default=None, alias="HUB_SECRET_KEY")
 
     @field_validator("fulfilment_systems", mode="before")
     @classmethod

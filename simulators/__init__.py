@@ -1,1 +1,2 @@
-"""Stand-ins for the systems around the hub: partner CRMs and in-memory fakes (not shipped)."""
+"""Stand-ins for the systems around the hub: partner CRMs, the back office and in-memory fakes
+(not shipped)."""

@@ -120,6 +120,8 @@ class SubmitResult(BaseModel):
     order_id: str
     revision: int
     status: OrderStatus
+    # why a held order waits: `approval` (over the threshold) or `credit_review`
+    hold_reason: str | None = None
 
 
 class OrderLineView(OrderItem):

@@ -8,8 +8,10 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitRouter
 
 from hub.delivery.topology import ASI, QueuePolicy
+from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
+from hub.interfaces.ports import BackOffice
 from hub.interfaces.request import Request
 from hub.routes.policy import ErrorPolicy
 from hub.settings import FULFILMENT_SYSTEMS
@@ -25,6 +27,8 @@ class AsiRoutes:
     new_uow: Callable[[str | None], UnitOfWork]
     order_policy: OrderPolicy
     partner_calls: PartnerCalls | None = None
+    back_office: BackOffice | None = None
+    check_validity: CheckValidity = field(default_factory=CheckValidity)
     # the systems whose reports complete a line (HUB_FULFILMENT_SYSTEMS)
     fulfilment_systems: tuple[str, ...] = FULFILMENT_SYSTEMS
     operations: list[str] = field(default_factory=list)
@@ -35,11 +39,12 @@ class AsiRoutes:
     def uow(self, request: Request) -> UnitOfWork:
         return self.new_uow(request.correlation_id)
 
-    def subscriber(self, router: RabbitRouter, operation: str, description: str) -> Any:
+    def subscriber(self, router: RabbitRouter, operation: str, description: str,
+                   **options: Any) -> Any:
         """Subscribe to ``asi.<operation>``; acks only after the reply, requeues on a crash."""
         self.operations.append(operation)
         return router.subscriber(
             self.queues.asi_queue(operation), ASI,
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            title=f"asi.{operation}", description=description,
+            title=f"asi.{operation}", description=description, **options,
         )

@@ -6,13 +6,16 @@
 - a use case that refuses (business rule) is handled the same way.
 - an unexpected failure is requeued with backoff; after ``max_attempts`` deliveries the message
   goes to the DLQ with the failure as its reason.
+- an operation may screen the raw body first (card numbers in payment requests): a screened
+  request is refused before anything parses or logs it, and dead-lettered as the screen
+  rewrote it.
 """
 
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aio_pika.abc import AbstractIncomingMessage
@@ -30,7 +33,16 @@ from hub.routes.envelope import request_of, subject_of, unreadable
 from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub.policy")
-DeadLetter = Callable[[AbstractIncomingMessage, str, list[HubError]], Awaitable[None]]
+DeadLetter = Callable[[AbstractIncomingMessage, str, list[HubError], bytes | None],
+                      Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What an operation refuses to even read, and how a refused body is kept instead."""
+
+    problems: Callable[[bytes], list[HubError]]
+    kept_as: Callable[[bytes], bytes]
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class ErrorPolicy:
     dead_letter: DeadLetter
     max_bytes: int
     max_attempts: int
+    screens: Mapping[str, Screen] = field(default_factory=dict)
 
     def __call__(self, msg: Any, /, *, context: Any) -> BaseMiddleware:
         return _PolicyScope(msg, context=context, policy=self)
@@ -54,9 +67,15 @@ class _PolicyScope(BaseMiddleware):
     async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
         raw: AbstractIncomingMessage = msg.raw_message
         operation = self.context.get_local("handler_").queue.name.removeprefix("asi.")
-        reply = await self._answer(call_next, msg, raw, operation)
+        kept_body = None
+        screen = self.policy.screens.get(operation)
+        if screen is not None and (problems := screen.problems(raw.body)):
+            reply = await self._refuse(raw, operation, problems)
+            kept_body = screen.kept_as(raw.body)
+        else:
+            reply = await self._answer(call_next, msg, raw, operation)
         if reply.rejected:
-            await self.policy.dead_letter(raw, operation, reply.errors)
+            await self.policy.dead_letter(raw, operation, reply.errors, kept_body)
         return RabbitResponse(
             reply.model_dump_json().encode(), content_type="application/json",
             message_type=f"{operation}.reply", correlation_id=raw.correlation_id,

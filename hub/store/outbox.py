@@ -57,9 +57,11 @@ class Outbox:
         }
         self._add(EVENTS_EXCHANGE, name, name, "application/json", _json(body), message_id)
 
-    def send(self, routing_key: str, body: bytes, content_type: str, message_type: str) -> None:
-        """Record work for a back-office system on ``hub.out``."""
-        self._add(BACK_OFFICE_EXCHANGE, routing_key, message_type, content_type, body)
+    def send(self, routing_key: str, body: bytes, content_type: str, message_type: str) -> str:
+        """Record work for a back-office system on ``hub.out``; returns its ``message_id``."""
+        message_id = str(uuid.uuid4())
+        self._add(BACK_OFFICE_EXCHANGE, routing_key, message_type, content_type, body, message_id)
+        return message_id
 
     def _add(
         self, exchange: str, routing_key: str, message_type: str, content_type: str,

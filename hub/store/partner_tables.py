@@ -59,6 +59,28 @@ class OpportunityLinkRow(Base):
     __table_args__ = (UniqueConstraint("partner_id", "external_id", name="uq_link_external"),)
 
 
+class SoapCredentialRow(Base):
+    """The WS-Security user a partner calls the hub's SOAP endpoint as, its password sealed."""
+
+    __tablename__ = "soap_credentials"
+    partner_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(200))
+    # Fernet token under HUB_SECRET_KEY: digest checks need the password, never stored plain
+    sealed_password: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("username", name="uq_soap_username"),)
+
+
+class SoapNonceRow(Base):
+    """A UsernameToken nonce already used, kept while a token carrying it would still be fresh.
+
+    Every worker inserts here, so a nonce replayed to another worker is refused too.
+    """
+
+    __tablename__ = "soap_nonces"
+    username: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(100), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 class PartnerUserRow(Base):
     """An employee of a partner who may act on its vhost, and what kind of user they are."""
 

@@ -6,12 +6,15 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.mappers.customer_mail import MailTemplates
 from hub.store.asset_repository import Assets
+from hub.store.backoffice_repository import AfterOrder, BackOfficeRecords
 from hub.store.catalog_repository import Catalog
 from hub.store.database import Database
 from hub.store.outbox import Outbox, OutgoingMessage
 from hub.store.partner_repository import OpportunityLinks, Partners
 from hub.store.repositories import Inbox, Orders
+from hub.store.soap_credentials import SoapCredentials
 
 AfterCommit = Callable[[list[OutgoingMessage]], None]
 
@@ -26,14 +29,20 @@ class UnitOfWork:
     outbox: Outbox
     partners: Partners
     opportunities: OpportunityLinks
+    backoffice: BackOfficeRecords
+    after_order: AfterOrder
+    soap_credentials: SoapCredentials
     catalog: Catalog
 
     def __init__(
-        self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None
+        self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None,
+        mail_templates: MailTemplates | None = None,
     ) -> None:
         self._database = database
         self._after_commit = after_commit
         self.correlation_id = correlation_id
+        # customer e-mails are rendered inside the transaction that decides to send them
+        self.mail_templates = mail_templates or MailTemplates.built_in()
 
     async def __aenter__(self) -> Self:
         self._writer = self._database.writer()
@@ -45,6 +54,9 @@ class UnitOfWork:
         self.outbox = Outbox(self.session, self.correlation_id)
         self.partners = Partners(self.session)
         self.opportunities = OpportunityLinks(self.session)
+        self.backoffice = BackOfficeRecords(self.session)
+        self.after_order = AfterOrder(self.session)
+        self.soap_credentials = SoapCredentials(self.session)
         self.catalog = Catalog(self.session)
         return self
 

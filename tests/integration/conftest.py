@@ -5,6 +5,7 @@ import pytest
 from hub.bootstrap import Hub
 from hub.client import HubCaller
 from hub.settings import Settings
+from tests.support.back_office import back_office  # noqa: F401  (the simulated back office)
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
 
 

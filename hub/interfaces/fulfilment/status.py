@@ -8,6 +8,7 @@ from hub.canonical.orders import Order
 from hub.canonical.replies import Reply
 from hub.errors import Rejected, error
 from hub.interfaces.assets.sync import sync_assets
+from hub.interfaces.backoffice.customer_mail import mail_customer
 from hub.interfaces.exactly_once import exactly_once
 from hub.interfaces.request import Request
 from hub.orders.status import (
@@ -103,3 +104,16 @@ async def _derive(uow: UnitOfWork, head: OrderHeadRow, update: FulfilmentUpdate,
         uow.outbox.event("order.completed", {"order_id": head.order_id,
                                              "revision": head.current_revision,
                                              "status": head.status})
+        await _mail_outcome(uow, order, head.status, lines)
+
+
+async def _mail_outcome(uow: UnitOfWork, order: Order, status: str,
+                        lines: list[OrderLineRow]) -> None:
+    """The customer hears the order is complete, or which lines failed and why."""
+    failed = {line.line_id: line.reason for line in lines if line.status == "failed"}
+    if status == "completed":
+        await mail_customer(uow, order, "completed")
+        return
+    await mail_customer(uow, order, "failed", failed_lines=[
+        {"product_name": item.product_name, "reason": failed[item.line_id]}
+        for item in order.items if item.line_id in failed])

@@ -54,7 +54,7 @@ async def _decide_held(uow: UnitOfWork, head: OrderHeadRow, row: OrderRow,
         previous = await uow.orders.revision(order.order_id, order.revision - 1)
         assert previous is not None, "revisions are numbered without gaps"
         changes = revision_changes(Order.model_validate(previous.document).items, order.items)
-    release_to_fulfilment(uow, order, changes)
+    await release_to_fulfilment(uow, order, changes)
     return status
 
 
@@ -80,7 +80,7 @@ async def _decide_pending(uow: UnitOfWork, head: OrderHeadRow, row: OrderRow,
     await _set_lines(uow, row, "acknowledged")
     uow.orders.set_status(head, "acknowledged")
     order = Order.model_validate(row.document)
-    release_to_fulfilment(uow, order, revision_changes(previous.items, order.items))
+    await release_to_fulfilment(uow, order, revision_changes(previous.items, order.items))
     return "acknowledged"
 
 

@@ -1,15 +1,14 @@
 """Sending an accepted order revision to billing, provisioning and the customer."""
 
-import json
-
 from hub.canonical.changes import RevisionChanges
 from hub.canonical.orders import Order
+from hub.interfaces.backoffice.customer_mail import mail_customer
 from hub.mappers.billing_xml import order_to_billing_xml
 from hub.mappers.provisioning import order_to_fulfilment_order
 from hub.store.unit_of_work import UnitOfWork
 
 
-def release_to_fulfilment(
+async def release_to_fulfilment(
     uow: UnitOfWork, order: Order, changes: RevisionChanges | None = None
 ) -> None:
     """Record billing XML, the provisioning order, the acknowledgement and ``order.accepted``."""
@@ -17,9 +16,7 @@ def release_to_fulfilment(
                     "application/xml", "billing.order")
     uow.outbox.send("provisioning.order", order_to_fulfilment_order(order, changes),
                     "application/json", "provisioning.order")
-    if order.customer_email:
-        uow.outbox.send("notification.email", _acknowledgement(order),
-                        "application/json", "notification.email")
+    await mail_customer(uow, order, "acknowledged")
     uow.outbox.event("order.accepted", {
         "order_id": order.order_id, "revision": order.revision, "kind": order.kind,
         "account_id": order.account_id, "status": "acknowledged",
@@ -37,13 +34,3 @@ def send_cancellation(uow: UnitOfWork, order: Order, changes: RevisionChanges) -
     uow.outbox.event("order.cancelled", {
         "order_id": order.order_id, "revision": order.revision,
         "account_id": order.account_id, "status": "cancelled"})
-
-
-def _acknowledgement(order: Order) -> bytes:
-    mail = {
-        "to": order.customer_email,
-        "subject": f"We have received your order {order.order_id}",
-        "text": (f"Thank you. Order {order.order_id} (revision {order.revision}) with "
-                 f"{len(order.items)} item(s) is accepted and on its way to activation."),
-    }
-    return json.dumps(mail).encode()

@@ -67,7 +67,7 @@ async def revise(uow: UnitOfWork, head: OrderHeadRow, order: Order, held: bool) 
     status = "held" if held else "acknowledged"
     await supersede(uow, head, order, status)
     if not held:
-        release_to_fulfilment(uow, order, changes)
+        await release_to_fulfilment(uow, order, changes)
     return status
 
 

@@ -2,8 +2,15 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from hub.backoffice.order_policy import (
+    APPROVAL,
+    CREDIT_REVIEW,
+    authorization_problem,
+    credit_shortfall,
+)
 from hub.canonical.orders import Order, OrderRef, SubmitResult
 from hub.canonical.replies import Reply
 from hub.errors import HubError, Rejected, error
@@ -26,6 +33,8 @@ class OrderPolicy:
     """Business settings of order intake."""
 
     approval_threshold: Decimal
+    # new orders worth more need an approved credit check the hub issued; None: never
+    credit_check_above: Decimal | None = None
 
 
 async def submit_order(
@@ -51,7 +60,10 @@ async def submit_order(
                                  "submitted; send a revision to change it", "order_id"))
         if order.kind != "cancel" and (problems := await check_order_against_assets(uow, order)):
             raise Rejected(*problems)
-        held = order.total() > policy.approval_threshold
+        if order.kind != "cancel" and (problem := await _payment_problem(uow, order)):
+            raise Rejected(problem)
+        hold_reason = await _hold_reason(uow, order, policy)
+        held = hold_reason is not None
         if order.kind == "cancel":
             status = await cancel(uow, head, order)
         elif order.kind == "revision":
@@ -62,8 +74,11 @@ async def submit_order(
             uow.outbox.event("order.approval_requested", {
                 "order_id": order.order_id, "revision": order.revision,
                 "total": str(order.total()), "currency": order.currency,
-                "threshold": str(policy.approval_threshold)})
-        return "accepted", _result(order.order_id, order.revision, status)
+                "threshold": str(policy.approval_threshold), "hold_reason": hold_reason,
+                "credit_shortfall": await _credit_shortfall(uow, order)
+                if hold_reason == CREDIT_REVIEW else None})
+        return "accepted", _result(order.order_id, order.revision, status,
+                                   hold_reason if status == "held" else None)
 
     return await exactly_once(uow, request, use_case, _order_rejected(submitted, request))
 
@@ -84,12 +99,43 @@ async def _accept_new(uow: UnitOfWork, order: Order, held: bool) -> str:
     uow.orders.add_head(order, status)
     await uow.orders.add_revision(order, status, line_status=status)
     if not held:
-        release_to_fulfilment(uow, order)
+        await release_to_fulfilment(uow, order)
     return status
 
 
-def _result(order_id: str, revision: int, status: str) -> dict:
-    return SubmitResult(order_id=order_id, revision=revision, status=status).model_dump()
+def _result(order_id: str, revision: int, status: str, hold_reason: str | None = None) -> dict:
+    return SubmitResult(order_id=order_id, revision=revision, status=status,
+                        hold_reason=hold_reason).model_dump(exclude_none=True)
+
+
+async def _hold_reason(uow: UnitOfWork, order: Order, policy: OrderPolicy) -> str | None:
+    """Why the order waits for ``order.approve``: its size, or no credit check covering it."""
+    if order.kind == "cancel":
+        return None
+    if order.total() > policy.approval_threshold:
+        return APPROVAL
+    if (order.kind == "new" and policy.credit_check_above is not None
+            and order.total() > policy.credit_check_above
+            and await _credit_shortfall(uow, order) is not None):
+        return CREDIT_REVIEW
+    return None
+
+
+async def _credit_shortfall(uow: UnitOfWork, order: Order) -> str | None:
+    check = (await uow.backoffice.credit_check(order.credit_check_id)
+             if order.credit_check_id else None)
+    return credit_shortfall(order, check, datetime.now(UTC))
+
+
+async def _payment_problem(uow: UnitOfWork, order: Order) -> HubError | None:
+    """A card order relies on an authorisation; accepting the order takes it for good."""
+    named = order.payment.authorization_id if order.payment else None
+    authorization = await uow.backoffice.authorization(named, lock=True) if named else None
+    if problem := authorization_problem(order, authorization, datetime.now(UTC)):
+        return problem
+    if authorization is not None and order.payment and order.payment.method == "card":
+        authorization.used_by_order_id = order.order_id
+    return None
 
 
 def _order_rejected(order: Order, request: Request):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from hub.canonical.orders import (
     PendingRevision,
     StatusChange,
 )
+from hub.interfaces.backoffice.after_order import after_order_view
 from hub.store.database import in_utc
 from hub.store.unit_of_work import UnitOfWork
 
@@ -14,7 +15,7 @@ from hub.store.unit_of_work import UnitOfWork
 _SUBMITTED = ("order_id", "revision", "kind", "account_id", "partner_id", "acting_user",
               "currency",
               "submitted_at", "quote_id", "opportunity_id", "requested_date", "shipping", "payment",
-              "credit_check_id", "attachments", "activities")
+              "credit_check_id", "attachments")
 
 
 async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
@@ -34,6 +35,7 @@ async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
                       systems=dict(lines[item.line_id].systems or {}))
         for item in order.items_with_accounts()
     ]
+    shipments, activities = await after_order_view(uow, order)
     pending = None
     if head.pending_revision is not None:
         pending = PendingRevision(revision=head.pending_revision)
@@ -43,4 +45,5 @@ async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
         **{name: getattr(order, name) for name in _SUBMITTED},
         status=row.status, items=items, pending_revision=pending, history=history,
         billing_account_id=order.billing_account(), service_account_id=order.service_account(),
+        shipments=shipments, activities=activities,
     )
