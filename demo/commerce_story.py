@@ -10,6 +10,8 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
+import aio_pika
+
 from connectors.rabbitmq_admin import ProvisioningFailed
 from demo import show
 from demo.catalogue import family_plan_order, phone_lines
@@ -70,6 +72,7 @@ async def comtel_orders_for_its_customers(caller: HubCaller, hub: Hub, billing: 
     show.step(f"operator provisions ComTel's vhost {vhost}: its user may now order too")
     assert hub.partner_vhosts is not None
     await hub.partner_vhosts.reconcile()
+    await _forget_earlier_runs(hub.settings.amqp_url, vhost)
     async with PartnerCaller(_comtel_url(hub.settings.amqp_url, password), "comtel") as desk:
         await desk.follow_events()
         await _stock_order(desk)
@@ -79,7 +82,7 @@ async def comtel_orders_for_its_customers(caller: HubCaller, hub: Hub, billing: 
         await billing.complete(order)
         await caller.wait_for("asset.synced", order_id="CT-5001")
         await _weeks_later(desk, caller, billing, provisioning)
-        await desk.wait_for_event("order.completed", order_id="CT-5001")
+        await desk.wait_for_event("order.completed", order_id="CT-6001")
         show.step("what ComTel heard on its own partner.events queue: " + ", ".join(
             f"{e.routing_key} {e.json()['data'].get('order_id', '')}" for e in desk.events))
 
@@ -165,6 +168,14 @@ def _find(trees: list[dict], asset_id: str) -> dict:
         if (found := _find(tree["children"], asset_id)) is not None:
             return found
     return None  # type: ignore[return-value]
+
+
+async def _forget_earlier_runs(amqp_url: str, vhost: str) -> None:
+    """Start ComTel's partner.events empty: an earlier demo run may have left events there."""
+    connection = await aio_pika.connect(vhost_url(amqp_url, vhost))
+    async with connection:
+        channel = await connection.channel()
+        await (await channel.get_queue("partner.events", ensure=False)).purge()
 
 
 def _comtel_url(amqp_url: str, password: str) -> str:

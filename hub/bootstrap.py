@@ -182,9 +182,10 @@ class Hub:
         """Stop taking work, let in-flight messages finish, publish what they recorded."""
         if self.soap is not None:
             await self.soap.stop()
+        # the brand owner's consumer first: events it is forwarding still reach partner vhosts
+        await self.consumer.stop()
         if self.partner_vhosts is not None:
             await self.partner_vhosts.stop()
-        await self.consumer.stop()
         if self.group_commit is not None:
             await self.group_commit.stop(timeout=self.settings.graceful_timeout)
         await self.back_office.close()
