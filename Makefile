@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test unit bench run contracts lint clean preflight
+.PHONY: demo test unit bench run contracts lint clean preflight chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,17 @@ demo: $(DEMO_STAMP)
 	@$(BIN)/python -m hub.preflight
 	@$(BIN)/python -m demo
 
-test: preflight
+# the console's browser tests drive Debian's Chromium (Playwright cannot download browsers here)
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Chromium for the console's browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "the console tests need Chromium: run 'sudo apt-get install -y chromium' (Debian/Ubuntu) and try again" >&2; exit 1; \
+	  fi; }
+
+test: preflight chromium
 	@$(BIN)/python -m pytest -q -p no:cacheprovider
 
 unit: $(STAMP)

@@ -137,6 +137,7 @@ async def run_hub(kind: str, partner_id: str, database: str, database_url: str,
     await purge("asi.opportunity.transfer", "asi.opportunity.transfer.dlq")
     env = dict(os.environ, AMQP_URL=AMQP_URL, DATABASE_URL=database_url, HUB_LOG_LEVEL="INFO",
                HUB_PARTNER_SECRETS=json.dumps({"bench": SOAP_PASSWORD}))
+    env.setdefault("HUB_HTTP_ADDR", "127.0.0.1:0")  # never collide on 8080
     process = start_server([sys.executable, "-m", "hub.cli", "run"], env, "hub consuming")
     try:
         await drive("warm", "hub.asi", partner_id, min(100, transfers))

@@ -110,6 +110,7 @@ async def run_raw(orders: int) -> Result:
 async def run_hub(orders: int, database: str, database_url: str) -> Result:
     await purge("asi.order.submit", "asi.order.submit.dlq")
     env = dict(os.environ, DATABASE_URL=database_url, HUB_LOG_LEVEL="INFO")
+    env.setdefault("HUB_HTTP_ADDR", "127.0.0.1:0")  # never collide on 8080
     process = start_server([sys.executable, "-m", "hub.cli", "run"], env, "hub consuming")
     try:
         await drive("warm", "hub.asi", min(200, orders), "hub.out")

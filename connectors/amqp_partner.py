@@ -22,6 +22,7 @@ from hub.delivery.topology import ASI
 from hub.errors import Rejected
 from hub.interfaces.ports import PartnerCrm, PartnerRefused, PartnerUnavailable
 from hub.mappers.vocabularies import VOCABULARIES, Vocabulary
+from hub.operations.tracing import trace_headers
 
 MAX_REPLY_BYTES = 1024 * 1024
 
@@ -91,7 +92,8 @@ class AmqpPartnerCrm(PartnerCrm):
         message = aio_pika.Message(
             json.dumps(body, default=str).encode(), content_type="application/json", type=kind,
             message_id=key, correlation_id=correlation_id, reply_to=self._reply_key,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, expiration=self._timeout)
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, expiration=self._timeout,
+            headers=trace_headers() or None)
         try:
             async with asyncio.timeout(self._timeout):
                 exchange = await self._channel.get_exchange(TO_PARTNER.name, ensure=False)

@@ -48,7 +48,7 @@ class RabbitmqBrokerAdmin(BrokerAdmin):
         self._settings = settings
         self._rabbitmqctl = rabbitmqctl
 
-    async def open_partner_vhost(self, partner_id: str, password: str) -> str:
+    async def open_partner_vhost(self, partner_id: str, password: str | None) -> str:
         access = partner_access(self._settings, partner_id)
         await grant(access, password, self._rabbitmqctl)
         await declare_queues(self._settings, access.vhost)
@@ -75,15 +75,23 @@ async def declare_queues(settings: Settings, vhost: str) -> None:
         await broker.stop()
 
 
-async def grant(access: PartnerAccess, password: str, rabbitmqctl: str = "rabbitmqctl") -> None:
-    """Create or update the vhost, the partner user and its permissions, and admit the hub."""
+async def grant(access: PartnerAccess, password: str | None, rabbitmqctl: str = "rabbitmqctl"
+                ) -> None:
+    """Create or update the vhost, the partner user and its permissions, and admit the hub.
+
+    Queues already in the vhost and what waits in them are left as they are; ``password``
+    None keeps an existing user's password (an upgrade of a partner already connected).
+    """
     if shutil.which(rabbitmqctl) is None:
         raise ProvisioningFailed(f"{rabbitmqctl} not found: run this on the broker's host")
     ctl = _Ctl(rabbitmqctl)
     if access.vhost not in await ctl.names("list_vhosts"):
         await ctl.run("add_vhost", access.vhost)
     if access.username in await ctl.names("list_users"):
-        await ctl.run("change_password", access.username, stdin=password)
+        if password is not None:
+            await ctl.run("change_password", access.username, stdin=password)
+    elif password is None:
+        raise ProvisioningFailed(f"user {access.username} does not exist yet: give it a password")
     else:
         await ctl.run("add_user", access.username, stdin=password)
     p = access.permissions

@@ -28,6 +28,7 @@ from hub.hardened_xml import MAX_XML_BYTES, UnsafeXml
 from hub.interfaces.ports import PartnerCrm, PartnerRefused, PartnerUnavailable
 from hub.mappers.odoo_lead import OdooLead, lead_to_opportunity, opportunity_to_lead, parse_lead
 from hub.mappers.odoo_lead_xml import LIST_ITEMS as WRAPPERS
+from hub.operations.tracing import trace_headers
 
 DEFAULT_WSDL = Path(__file__).resolve().parents[1] / "contracts" / "partners" / "odoo_crm.wsdl"
 BINDING = "{urn:comtel:crm:v1}LeadBinding"
@@ -55,6 +56,7 @@ class CappedTransport(AsyncTransport):
         self.max_bytes = max_bytes
 
     async def post_xml(self, address: str, envelope: Any, headers: dict) -> requests.Response:
+        headers = trace_headers() | headers
         content = etree_to_string(envelope)
         async with self.client.stream("POST", address, content=content, headers=headers) as r:
             if r.status_code in TRANSIENT_STATUS:

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import aio_pika
 
 from demo import (
     backoffice_story,
+    commerce_story,
     lifecycle_story,
     orders_story,
     partner_story,
@@ -35,7 +37,9 @@ async def main() -> None:
     crm_runner, crm_url, crm = await start_simulator(username="hub", password=crm_password)
     settings = Settings(database_url=f"sqlite+aiosqlite:///{STORE.resolve()}",
                         SMTP_URL=inbox.smtp_url, HUB_PARTNER_SECRETS={"comtel": crm_password},
-                        HUB_SOAP_ADDR="127.0.0.1:0", HUB_SECRET_KEY=new_key())
+                        HUB_SOAP_ADDR="127.0.0.1:0", HUB_SECRET_KEY=new_key(),
+                        # a free port unless told: the demo must not fail on a busy 8080
+                        HUB_HTTP_ADDR=os.environ.get("HUB_HTTP_ADDR", "127.0.0.1:0"))
     logging.basicConfig(filename="demo.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     show.console.print(f"[bold]Order Hub demo[/]: broker {settings.amqp_url.split('@')[-1]}, "
@@ -43,6 +47,7 @@ async def main() -> None:
     await _empty_asi_queues(settings.amqp_url)
     hub = build_hub(settings)
     await hub.start()
+    show.console.print(f"operations console, health and metrics: {hub.http.url}\n")
     try:
         async with (HubCaller(settings.amqp_url) as caller,
                     BackOfficeSimulator(settings.amqp_url,
@@ -58,6 +63,8 @@ async def main() -> None:
             await partner_story.comtel_over_soap(caller, crm, crm_url)
             await partner_story.northwind_over_amqp(caller, hub)
             await soap_inbound_story.comtel_calls_the_hub(caller, hub)
+            await commerce_story.comtel_orders_for_its_customers(caller, hub, billing,
+                                                                provisioning)
             _summary(caller, billing)
     finally:
         await hub.stop()

@@ -12,6 +12,7 @@ from simulators.amqp_crm_simulator import AmqpCrmSimulator
 from simulators.soap_crm_simulator import NS, CrmState
 
 ACME = "ACC-ACME-0007"
+COMTEL_STORE = "ACC-COMTEL-STORE"  # ComTel's own account: the stock of its shops
 OPPORTUNITY = {
     "opportunity_id": "OPP-3001", "name": "Fibre and mobile for Acme Logistics",
     "account": {"id": ACME, "name": "Acme Logistics"}, "stage": "proposal",
@@ -32,6 +33,7 @@ async def comtel_over_soap(caller: HubCaller, crm: CrmState, crm_url: str) -> No
                  "TeleMedia. Its CRM is an Odoo-like system behind a SOAP web service.")
     show.step("the channel manager registers ComTel's application, then approves it")
     registration = {"partner_id": "comtel", "name": "ComTel Networks", "accounts": [ACME],
+                    "own_account_id": COMTEL_STORE,
                     "connector": {"kind": "soap", "address": crm_url, "username": "hub",
                                   "secret_ref": "comtel"}}
     show.reply((await caller.call("partner.register", registration)).json())

@@ -1,11 +1,15 @@
 """Wiring: build the hub from settings, start it, stop it without losing a message."""
 
+import asyncio
 import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from aio_pika.abc import AbstractIncomingMessage
 from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from opentelemetry.sdk.trace import TracerProvider
 
 from connectors.amqp_partner import open_amqp_crm
 from connectors.amqp_publisher import AmqpPublisher
@@ -15,6 +19,8 @@ from connectors.rabbitmq_admin import RabbitmqBrokerAdmin
 from connectors.smtp_mailer import SmtpMailer
 from connectors.soap_partner import open_soap_crm
 from hub.backoffice import card_numbers
+from hub.dead_letters import dead_letter_counts
+from hub.delivery.partner_events import declare_forwarding, partner_events_router
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.backoffice.checks import CheckValidity
@@ -22,11 +28,18 @@ from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.partners.provisioning import provision_partner as provision
 from hub.mappers.customer_mail import MailTemplates
+from hub.operations.console import Operations, operations_app
+from hub.operations.health import Readiness
+from hub.operations.metrics import HubMetrics
+from hub.operations.request_observer import RequestObserver
+from hub.operations.server import HttpServer
+from hub.operations.tracing import tracer_provider
 from hub.partner_vhosts import PartnerVhosts
 from hub.routes.after_order import after_order_router
 from hub.routes.asi import AsiRoutes
 from hub.routes.assets import asset_router
 from hub.routes.backoffice import backoffice_router
+from hub.routes.catalog import catalog_router
 from hub.routes.fulfilment import fulfilment_router
 from hub.routes.notifications import mail_router
 from hub.routes.opportunities import opportunity_router
@@ -44,7 +57,7 @@ from hub.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("hub")
 ROUTERS = (order_router, fulfilment_router, asset_router, partner_router, opportunity_router,
-           after_order_router)
+           catalog_router, after_order_router)
 # card numbers are refused before anything reads the request; the dead letter keeps them masked
 SCREENS = {"payment.authorize": Screen(card_numbers.card_number_problems, card_numbers.masked)}
 
@@ -63,12 +76,41 @@ class Hub:
     routes: AsiRoutes = field(init=False)
     partner_calls: PartnerCalls = field(init=False)
     partner_vhosts: PartnerVhosts | None = field(init=False, default=None)
+    metrics: HubMetrics = field(default_factory=HubMetrics)
+    tracing: TracerProvider = field(init=False)
+    http: HttpServer = field(init=False)
     soap: SoapServer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.partner_calls = partner_calls(self.settings)
+        self.partner_calls = partner_calls(self.settings, self.metrics)
         # built here so that a missing or bad HUB_SECRET_KEY stops the hub before it starts
         self.soap = soap_server(self.settings, self.database, self.relay)
+        self.tracing = tracer_provider(self.settings.otlp_endpoint)
+        self.http = HttpServer(operations_app(self.operations()), self.settings.http_addr)
+
+    def operations(self) -> Operations:
+        """What the HTTP side reads: health of both connections, the store, the metrics."""
+
+        async def brokers_answer() -> bool:
+            return all([await self.publisher.broker.ping(1.0),
+                        await getattr(self, "consumer", self.publisher.broker).ping(1.0)])
+
+        async def depths() -> dict[str, int]:
+            if not await self.publisher.broker.ping(1.0):
+                raise ConnectionError("the broker does not answer")
+            connection = await self.publisher.broker.connect()
+            return await dead_letter_counts(connection, self.routes.operations)
+
+        return Operations(
+            database=self.database, metrics=self.metrics,
+            readiness=Readiness(broker=brokers_answer, database=self.database),
+            amqp_url=self.settings.amqp_url, operations=lambda: self.routes.operations,
+            dead_letter_counts=depths, console_token=self.settings.console_token)
+
+    def middlewares(self) -> list[object]:
+        """Around every consumed message: the trace (outermost), FastStream's and our metrics."""
+        return [RabbitTelemetryMiddleware(tracer_provider=self.tracing),
+                self.metrics.faststream_middleware(), RequestObserver(self.metrics)]
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.database, self.relay.after_commit, correlation_id,
@@ -90,17 +132,26 @@ class Hub:
             self.settings.amqp_url, graceful_timeout=self.settings.graceful_timeout,
             default_channel=Channel(prefetch_count=self.settings.prefetch),
             log_level=logging.DEBUG, routers=[make(self.routes) for make in ROUTERS],
+            middlewares=self.middlewares(),
         )
         self.consumer.include_router(backoffice_router(self.routes,
                                                        self.settings.backoffice_in_flight))
         if self.settings.smtp_url:
             mailer = SmtpMailer(self.settings.smtp_url, self.settings.mail_from)
             self.consumer.include_router(mail_router(queues, mailer))
+        self.consumer.include_router(partner_events_router(queues, self._forward_to_partners))
         declare_publications(self.consumer)
         return self.consumer
 
+    async def _forward_to_partners(self, raw: AbstractIncomingMessage) -> None:
+        if self.partner_vhosts is None:
+            raise RuntimeError("partner vhosts are not consumed yet; the event is requeued")
+        await self.partner_vhosts.forward(raw)
+
     async def start(self) -> None:
-        """Migrate, connect, declare the topology, start relaying, then start consuming."""
+        """Serve HTTP, migrate, connect, declare the topology, start relaying, then consume."""
+        await self.http.start()
+        log.info("operations console and metrics on %s", self.http.url)
         await migrations.upgrade(self.settings.database_url)
         connection = await self.publisher.connect()
         version = connection.transport.connection.server_properties["version"]
@@ -108,15 +159,16 @@ class Hub:
                                           else str(version))
         self.build_routes(QueuePolicy(quorum=quorum))
         await declare_topology(self.publisher.broker, self.routes.queues, self.routes.operations)
+        await declare_forwarding(self.publisher.broker, self.routes.queues)
         await self.relay.start()
         await self.relay.sweep()
         await self.back_office.connect(connection)
-        await self.consumer.start()
         self.partner_vhosts = PartnerVhosts(self.routes, self.database, self.relay.after_commit,
-                                            self.settings)
+                                            self.settings, self.middlewares())
         await self.partner_vhosts.start()
         if self.soap is not None:
             await self.soap.start()
+        await self.consumer.start()
         log.info("hub consuming %d ASI queues (%s queues)", len(self.routes.operations),
                  "quorum" if quorum else "classic")
 
@@ -131,7 +183,10 @@ class Hub:
         await self.partner_calls.directory.aclose()
         await self.relay.stop(timeout=self.settings.graceful_timeout)
         await self.publisher.broker.stop()
+        await self.http.stop()
         await self.database.dispose()
+        # the exporter's last flush blocks on HTTP: keep the event loop free meanwhile
+        await asyncio.to_thread(self.tracing.shutdown)
 
 
 def build_hub(settings: Settings) -> Hub:
@@ -149,7 +204,7 @@ def check_validity(settings: Settings) -> CheckValidity:
                          authorization=timedelta(hours=settings.authorization_valid_hours))
 
 
-def partner_calls(settings: Settings) -> PartnerCalls:
+def partner_calls(settings: Settings, metrics: HubMetrics | None = None) -> PartnerCalls:
     """How this worker reaches partner CRMs; nothing connects until the first call."""
     timeout = settings.partner_call_timeout
     directory = LiveCrmDirectory({
@@ -159,7 +214,8 @@ def partner_calls(settings: Settings) -> PartnerCalls:
     })
     return PartnerCalls(directory, attempts=settings.partner_call_attempts,
                         first_backoff=settings.partner_backoff_seconds,
-                        max_backoff=settings.partner_backoff_max_seconds)
+                        max_backoff=settings.partner_backoff_max_seconds,
+                        observe=None if metrics is None else metrics.partner_call)
 
 
 def soap_server(settings: Settings, database: Database, relay: OutboxRelay) -> SoapServer | None:
@@ -174,7 +230,8 @@ def soap_server(settings: Settings, database: Database, relay: OutboxRelay) -> S
     return SoapServer(service, settings.soap_addr, settings.graceful_timeout)
 
 
-async def provision_partner(settings: Settings, partner_id: str, password: str) -> str:
+async def provision_partner(settings: Settings, partner_id: str, password: str | None
+                            ) -> str:
     """``hub partner provision``: the partner's vhost, user and queues on RabbitMQ, recorded."""
     database = open_database(settings.database_url)
     try:

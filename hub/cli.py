@@ -25,8 +25,9 @@ app.add_typer(partner_app, name="partner")
 def run() -> None:
     """Start a hub worker; Ctrl-C (SIGINT/SIGTERM) drains in-flight messages, then stops."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from hub.operations.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     from hub.preflight import HOW_TO_GET_ONE, broker_answers
 
     if not broker_answers(settings.amqp_url):

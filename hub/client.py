@@ -4,7 +4,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Self
 
 import aio_pika
@@ -135,3 +135,79 @@ async def dead_letters(caller: HubCaller, operation: str) -> list[Received]:
             return found
         await asyncio.sleep(0.05)
     return found
+
+
+class PartnerCaller:
+    """A partner's own client on its vhost: calls as an employee, reads ``partner.events``.
+
+    It connects as the partner's RabbitMQ user, sets ``user_id`` to it (the broker checks it)
+    and names the acting employee in ``x-acting-user``; replies come back on
+    ``partner.replies``, the one reply queue the partner may read.
+    """
+
+    def __init__(self, amqp_url: str, partner_id: str) -> None:
+        self._url = amqp_url
+        self.partner_id = partner_id
+        self._pending: dict[str, asyncio.Future[Received]] = {}
+        self.events: list[Received] = []
+        self._events_changed = asyncio.Condition()
+
+    async def __aenter__(self) -> Self:
+        self._connection = await aio_pika.connect_robust(self._url)
+        self._channel = await self._connection.channel(publisher_confirms=True)
+        self._asi = await self._channel.get_exchange("hub.asi", ensure=False)
+        replies = await self._channel.get_queue("partner.replies", ensure=False)
+        await replies.consume(self._on_reply, no_ack=True)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._connection.close()
+
+    async def follow_events(self) -> None:
+        """Start collecting what arrives on ``partner.events`` into :attr:`events`."""
+        queue = await self._channel.get_queue("partner.events", ensure=False)
+        await queue.consume(self._on_event, no_ack=True)
+
+    async def call(self, operation: str, body: Any, *, acting_user: str | None,
+                   message_id: str | None = None, timeout: float = 15.0) -> dict[str, Any]:
+        """Call an ASI as ``acting_user`` and return the reply's JSON."""
+        correlation_id = str(uuid.uuid4())
+        future = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            await self.send(operation, body, acting_user=acting_user, message_id=message_id,
+                            correlation_id=correlation_id, reply_to="partner.replies")
+            return (await asyncio.wait_for(future, timeout)).json()
+        finally:
+            self._pending.pop(correlation_id, None)
+
+    async def send(self, operation: str, body: Any, *, acting_user: str | None,
+                   message_id: str | None = None, **properties: Any) -> None:
+        """Publish one request (persistent, confirmed) without waiting for its reply."""
+        headers = {} if acting_user is None else {"x-acting-user": acting_user}
+        message = aio_pika.Message(
+            json.dumps(body, default=str).encode(), content_type="application/json",
+            message_id=message_id or str(uuid.uuid4()), type=operation, user_id=self.partner_id,
+            headers=headers, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, **properties)
+        await self._asi.publish(message, routing_key=operation)
+
+    async def wait_for_event(self, name: str, *, timeout: float = 15.0, **match: Any
+                             ) -> Received:
+        """The first event ``name`` on ``partner.events`` whose data has the ``match`` fields."""
+        def found() -> list[Received]:
+            return [e for e in self.events if e.routing_key == name and _has(e, match)]
+
+        async with self._events_changed:
+            await asyncio.wait_for(self._events_changed.wait_for(lambda: bool(found())), timeout)
+        return found()[0]
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            future.set_result(_received(message))
+
+    async def _on_event(self, message: AbstractIncomingMessage) -> None:
+        async with self._events_changed:
+            # published to the default exchange: the event name travels as the message type
+            self.events.append(replace(_received(message), routing_key=message.type or ""))
+            self._events_changed.notify_all()

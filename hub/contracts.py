@@ -22,6 +22,13 @@ from hub.canonical.backoffice import (
     PriceRequest,
     PriceResult,
 )
+from hub.canonical.catalog import (
+    CatalogQuery,
+    CatalogQueryResult,
+    CatalogSync,
+    CatalogSyncResult,
+    Product,
+)
 from hub.canonical.changes import RevisionChanges
 from hub.canonical.events import Event
 from hub.canonical.fulfilment import FulfilmentUpdate
@@ -34,12 +41,18 @@ from hub.canonical.opportunities import (
 )
 from hub.canonical.orders import Approval, Order, OrderItem, OrderRef, OrderView, SubmitResult
 from hub.canonical.partners import (
+    AlertResult,
+    PartnerAlert,
     PartnerApproval,
     PartnerLead,
     PartnerOpportunityRef,
     PartnerRegistration,
     PartnerResult,
     PartnerSuspension,
+    PartnerUser,
+    PartnerUserAssignment,
+    PartnerUserRemoval,
+    PartnerUserRemoved,
 )
 from hub.canonical.replies import Reply
 from hub.delivery.topology import QueuePolicy
@@ -53,6 +66,9 @@ CANONICAL = (
     Opportunity, TransferRequest, OpportunityQuery, TransferResult,
     PartnerRegistration, PartnerApproval, PartnerSuspension, PartnerResult, PartnerLead,
     PartnerOpportunityRef,
+    Product, CatalogSync, CatalogSyncResult, CatalogQuery, CatalogQueryResult,
+    PartnerUserAssignment, PartnerUser, PartnerUserRemoval, PartnerUserRemoved,
+    PartnerAlert, AlertResult,
     CreditCheckRequest, CreditCheckResult, AvailabilityRequest, AvailabilityResult,
     PriceRequest, PriceResult, PaymentRequest, PaymentResult, ShipmentNotice, ShipmentResult,
     ActivityUpdate, ActivityResult, Mail,
@@ -77,8 +93,9 @@ def partner_asyncapi_yaml() -> str:
     broker = RabbitBroker("amqp://guest:guest@localhost:5672/partner.PARTNER_ID")
     broker.include_router(partner_channel_router(hub.routes, "PARTNER_ID"))
     return _document(broker, "Order Hub: partner channel",
-                     "What a partner calls on its own virtual host, in its own vocabulary; "
-                     "see contracts/partners/README.md.")
+                     "What a partner calls on its own virtual host: its leads in its own "
+                     "vocabulary, and ordering for its customers as the employee in the "
+                     "x-acting-user header; see contracts/partners/README.md.")
 
 
 def _hub():  # type: ignore[no-untyped-def]

@@ -35,8 +35,23 @@ async def list_dead_letters(amqp_url: str, operation: str, limit: int = 100
     return letters
 
 
-async def replay_dead_letters(amqp_url: str, operation: str, limit: int = 1000) -> int:
-    """Publish dead letters back to ``hub.asi`` (confirmed) and only then remove them."""
+async def dead_letter_counts(connection: aio_pika.abc.AbstractConnection,
+                             operations: list[str]) -> dict[str, int]:
+    """How many messages wait in each ``asi.<operation>.dlq``."""
+    counts = {}
+    async with await connection.channel() as channel:
+        for operation in operations:
+            queue = await channel.declare_queue(f"asi.{operation}.dlq", passive=True)
+            counts[queue.name] = queue.declaration_result.message_count or 0
+    return counts
+
+
+async def replay_dead_letters(amqp_url: str, operation: str, limit: int = 1000,
+                              message_id: str | None = None) -> int:
+    """Publish dead letters back to ``hub.asi`` (confirmed) and only then remove them.
+
+    With ``message_id``, only that one is replayed; the others stay where they were.
+    """
     connection = await aio_pika.connect(amqp_url)
     replayed = 0
     async with connection:
@@ -44,6 +59,8 @@ async def replay_dead_letters(amqp_url: str, operation: str, limit: int = 1000) 
         queue = await channel.declare_queue(f"asi.{operation}.dlq", passive=True)
         asi = await channel.get_exchange("hub.asi", ensure=False)
         while replayed < limit and (message := await queue.get(fail=False)) is not None:
+            if message_id is not None and message.message_id != message_id:
+                continue  # left unacked: back in the queue when the channel closes
             headers = {k: v for k, v in (message.headers or {}).items() if k not in HUB_HEADERS}
             await asi.publish(aio_pika.Message(
                 message.body, headers=headers, message_id=message.message_id,
@@ -52,6 +69,8 @@ async def replay_dead_letters(amqp_url: str, operation: str, limit: int = 1000) 
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=operation)
             await message.ack()
             replayed += 1
+            if message_id is not None:
+                break
     return replayed
 
 

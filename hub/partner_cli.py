@@ -14,7 +14,13 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 
-from hub.canonical.partners import PartnerApproval, PartnerRegistration, PartnerSuspension
+from hub.canonical.partners import (
+    PartnerApproval,
+    PartnerRegistration,
+    PartnerSuspension,
+    PartnerUserAssignment,
+    PartnerUserRemoval,
+)
 from hub.canonical.replies import Reply
 from hub.errors import Rejected
 from hub.interfaces.partners.registry import (
@@ -23,6 +29,7 @@ from hub.interfaces.partners.registry import (
     register_partner,
     suspend_partner,
 )
+from hub.interfaces.partners.users import assign_user, list_users, remove_user
 from hub.interfaces.request import Request
 from hub.routes.policy import errors_of
 from hub.settings import Settings
@@ -46,23 +53,26 @@ def register(
     secret_ref: str = typer.Option(None, help="Name of the password in HUB_PARTNER_SECRETS."),
     vocabulary: str = typer.Option(None, help="salesforce or odoo (default: by connector)."),
     account: Accounts = None,
+    own_account: str = typer.Option(None, help="The partner's own account (its stock)."),
 ) -> None:
     """Record a partner's application."""
     connector = {"kind": kind, "address": address, "username": username,
                  "secret_ref": secret_ref}
     registration = _parsed(
         PartnerRegistration, partner_id=partner_id, name=name, vocabulary=vocabulary,
-        accounts=account or [], connector={k: v for k, v in connector.items() if v is not None})
+        accounts=account or [], own_account_id=own_account,
+        connector={k: v for k, v in connector.items() if v is not None})
     _run("partner.register", lambda r, uow: register_partner(registration, r, uow))
 
 
 @partner_app.command("approve")
 def approve(partner_id: str,
             account: Accounts = None,
-            approver: str = typer.Option(None, help="Who decided.")) -> None:
+            approver: str = typer.Option(None, help="Who decided."),
+            own_account: str = typer.Option(None, help="The partner's own account.")) -> None:
     """Serve the partner from now on."""
     approval = _parsed(PartnerApproval, partner_id=partner_id, accounts=account or [],
-                       approver=approver)
+                       approver=approver, own_account_id=own_account)
     _run("partner.approve", lambda r, uow: approve_partner(approval, r, uow))
 
 
@@ -84,14 +94,20 @@ def list_() -> None:
 @partner_app.command("provision")
 def provision(partner_id: str,
               password: str = typer.Option(None, help="The partner user's password "
-                                           "(default: a new random one, printed once).")) -> None:
-    """Create the partner's vhost, user, least-privilege permissions and queues on RabbitMQ."""
+                                           "(default: a new random one, printed once)."),
+              keep_password: bool = typer.Option(False, help="Upgrade a provisioned partner "
+                                                 "and keep its user's password.")) -> None:
+    """Create the partner's vhost, user, least-privilege permissions and queues on RabbitMQ.
+
+    Run again on a provisioned partner, it grants what this hub version adds and declares
+    its new queues; the queues it has and the messages waiting in them stay.
+    """
     from connectors.rabbitmq_admin import ProvisioningFailed
     from hub.bootstrap import provision_partner
     from hub.delivery.partner_topology import vhost_url
 
     settings = Settings()
-    chosen = password or secrets.token_urlsafe(24)
+    chosen = None if keep_password else password or secrets.token_urlsafe(24)
     asyncio.run(migrations.upgrade(settings.database_url))
     try:
         vhost = asyncio.run(provision_partner(settings, partner_id, chosen))
@@ -103,7 +119,9 @@ def provision(partner_id: str,
         raise typer.Exit(2) from None
     url = vhost_url(settings.amqp_url, vhost).split("@", 1)[-1]
     typer.echo(f"partner {partner_id}: vhost {vhost}, user {partner_id}")
-    if password is None:
+    if keep_password:
+        typer.echo("password unchanged")
+    elif password is None:
         typer.echo(f"password (shown once): {chosen}")
     typer.echo(f"the partner connects to amqp://{partner_id}:<password>@{url}")
 
@@ -143,6 +161,40 @@ def secret_key() -> None:
     from hub.sealed_secrets import new_key
 
     typer.echo(new_key())
+user_app = typer.Typer(help="A partner's employees: power or standard users.",
+                       no_args_is_help=True)
+partner_app.add_typer(user_app, name="user")
+
+
+@user_app.command("assign")
+def user_assign(partner_id: str, user_id: str,
+                user_type: str = typer.Option(..., "--type", help="power or standard."),
+                name: str = typer.Option(None, help="The employee's name.")) -> None:
+    """Let an employee act on the partner's vhost (again, or with another user type)."""
+    assignment = _parsed(PartnerUserAssignment, partner_id=partner_id, user_id=user_id,
+                         user_type=user_type, name=name)
+    reply = _answer("partner.user.assign", lambda r, uow: assign_user(assignment, r, uow))
+    typer.echo(f"{partner_id}/{user_id}: {reply.result['user_type']}")
+
+
+@user_app.command("remove")
+def user_remove(partner_id: str, user_id: str) -> None:
+    """The employee may no longer act for the partner."""
+    removal = _parsed(PartnerUserRemoval, partner_id=partner_id, user_id=user_id)
+    _answer("partner.user.remove", lambda r, uow: remove_user(removal, r, uow))
+    typer.echo(f"{partner_id}/{user_id}: removed")
+
+
+@user_app.command("list")
+def user_list(partner_id: str) -> None:
+    """The partner's employees and their user types."""
+    try:
+        users = asyncio.run(_with_uow(lambda uow: list_users(uow, partner_id)))
+    except Rejected as refused:
+        typer.echo(f"refused: {refused}", err=True)
+        raise typer.Exit(1) from None
+    for user in users:
+        typer.echo(f"{user.user_id}\t{user.user_type}\t{user.name or '-'}")
 
 
 def _parsed(model: type[M], **fields: Any) -> M:
@@ -156,13 +208,19 @@ def _parsed(model: type[M], **fields: Any) -> M:
 
 
 def _run(operation: str, use_case: UseCase) -> None:
+    reply = _answer(operation, use_case)
+    typer.echo(f"{reply.result['partner_id']}: {reply.result['status']}")
+
+
+def _answer(operation: str, use_case: UseCase) -> Reply:
+    """Run the use case as the ASI would; a refusal is printed and ends the command."""
     request = Request(operation=operation, message_id=f"cli-{uuid.uuid4()}")
     reply = asyncio.run(_with_uow(lambda uow: use_case(request, uow)))
     if reply.rejected:
         for e in reply.errors:
             typer.echo(f"refused: {e.code}: {e.message}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{reply.result['partner_id']}: {reply.result['status']}")
+    return reply
 
 
 async def _with_uow(action: Callable[[UnitOfWork], Awaitable]):  # type: ignore[no-untyped-def]

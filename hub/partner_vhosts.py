@@ -7,14 +7,24 @@ that their requests are answered ``partner.not_approved`` rather than left waiti
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
+from aio_pika.abc import AbstractIncomingMessage
 from faststream.rabbit import Channel, RabbitBroker
 
 from connectors.amqp_publisher import AmqpPublisher
 from hub.canonical.partners import PartnerProfile
-from hub.delivery.partner_topology import declare_partner_topology, vhost_url
+from hub.delivery.partner_events import partner_copy
+from hub.delivery.partner_topology import (
+    PARTNER_EVENTS_QUEUE,
+    declare_partner_topology,
+    vhost_url,
+)
+from hub.interfaces.partners.event_recipients import event_recipients
 from hub.routes.asi import AsiRoutes
 from hub.routes.partner_channel import partner_channel_router
 from hub.settings import Settings
@@ -29,8 +39,10 @@ class PartnerVhosts:
     """The partner vhosts this worker consumes; :meth:`reconcile` adds newly provisioned ones."""
 
     def __init__(self, routes: AsiRoutes, database: Database, after_commit: AfterCommit,
-                 settings: Settings) -> None:
+                 settings: Settings, middlewares: Sequence[Any] = ()) -> None:
         self._routes = routes
+        # the worker's telemetry and request metrics, as on the brand owner's vhost
+        self._middlewares = tuple(middlewares)
         self._database = database
         self._after_commit = after_commit
         self._settings = settings
@@ -66,8 +78,9 @@ class PartnerVhosts:
         settings = self._settings
         broker = RabbitBroker(vhost_url(settings.amqp_url, vhost),
                               graceful_timeout=settings.graceful_timeout,
-                              default_channel=Channel(prefetch_count=settings.prefetch),
-                              log_level=logging.DEBUG)
+                              # bounded per vhost: a flooding partner cannot starve the others
+                              default_channel=Channel(prefetch_count=settings.partner_prefetch),
+                              log_level=logging.DEBUG, middlewares=self._middlewares)
         publisher = AmqpPublisher(broker)
         routes = self._routes_in(vhost, publisher)
         broker.include_router(partner_channel_router(routes, partner.partner_id))
@@ -93,6 +106,26 @@ class PartnerVhosts:
         policy = replace(self._routes.error_policy, new_uow=new_uow,
                          dead_letter=publisher.dead_letter)
         return replace(self._routes, error_policy=policy, new_uow=new_uow, operations=[])
+
+    async def forward(self, raw: AbstractIncomingMessage) -> None:
+        """Copy one event into ``partner.events`` of every partner that should see it."""
+        event = json.loads(raw.body)
+        async with self._lock:
+            recipients = await event_recipients(
+                UnitOfWork(self._database, self._after_commit), raw.routing_key or "",
+                event.get("data") or {})
+            missing = [p for p in recipients if p not in self.brokers]
+        if missing:
+            await self.reconcile()
+        body = partner_copy(raw)
+        for partner_id in recipients:
+            if (broker := self.brokers.get(partner_id)) is None:
+                log.warning("partner %s is not provisioned; it misses %s", partner_id,
+                            raw.message_id)
+                continue
+            await broker.publish(body, queue=PARTNER_EVENTS_QUEUE, persist=True,
+                                 message_id=raw.message_id, correlation_id=raw.correlation_id,
+                                 content_type="application/json", message_type=raw.type)
 
     async def _keep_reconciling(self) -> None:
         while True:

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     partner_backoff_seconds: float = Field(default=0.5, ge=0, alias="HUB_PARTNER_BACKOFF_SECONDS")
     partner_backoff_max_seconds: float = Field(default=8.0, ge=0,
                                                alias="HUB_PARTNER_BACKOFF_MAX_SECONDS")
+    # unacked requests per partner vhost: one partner's flood never starves the others
+    partner_prefetch: int = Field(default=16, ge=1, le=1000, alias="HUB_PARTNER_PREFETCH")
     partner_reconcile_seconds: float = Field(default=5.0, gt=0,
                                              alias="HUB_PARTNER_RECONCILE_SECONDS")
     # secrets partner connectors name by reference (JSON: {"comtel-soap": "..."}); never stored
@@ -55,6 +57,13 @@ class Settings(BaseSettings):
                                              alias="HUB_PAYMENT_AUTHORIZATION_VALID_HOURS")
     # a directory of Jinja2 templates replacing the built-in customer e-mails, file by file
     mail_templates: Path | None = Field(default=None, alias="HUB_MAIL_TEMPLATES")
+    # operating the hub: health, metrics and the console over HTTP; port 0 picks a free one
+    http_addr: str = Field(default="127.0.0.1:8080", alias="HUB_HTTP_ADDR")
+    # the console's replay buttons need this token; unset, the console is read-only
+    console_token: str | None = Field(default=None, alias="HUB_CONSOLE_TOKEN")
+    log_format: str = Field(default="text", pattern="^(text|json)$", alias="HUB_LOG_FORMAT")
+    # spans go to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318) when set
+    otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
 
     # the hub's own SOAP endpoint for partners (host:port; unset = not served)
     soap_addr: str | None = Field(default=None, pattern=r"^(\[[0-9a-fA-F:]+\]|[^\s:\[\]]+):\d+$",

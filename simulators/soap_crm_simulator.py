@@ -65,6 +65,8 @@ class CrmState:
     created: dict[str, str] = field(default_factory=dict)
     updated: set[str] = field(default_factory=set)
     nonces: set[str] = field(default_factory=set)
+    # the W3C trace context each call arrived with (None when it had none)
+    traceparents: list[str | None] = field(default_factory=list)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1001))
 
     def advance(self, lead_id: str, stage: str | None = None, probability: float | None = None,
@@ -208,6 +210,7 @@ def _dispatch(state: CrmState, envelope: etree._Element) -> web.Response:
 
 async def _soap(request: web.Request) -> web.Response:
     state: CrmState = request.app[STATE]
+    state.traceparents.append(request.headers.get("traceparent"))
     if state.mode == "down":
         return web.Response(status=503, text="partner CRM is down for maintenance")
     if state.mode == "slow":

@@ -41,6 +41,8 @@ class OrderItem(BaseModel):
     product_code: Identifier
     product_name: str = Field(min_length=1, max_length=200)
     trackable: bool = True
+    # a physical good to ship; taken from the catalog on add lines of a product it knows
+    shippable: bool = False
     asset_id: Identifier | None = None
     quantity: Quantity = 1
     attributes: Attributes = Field(default_factory=dict)
@@ -59,6 +61,8 @@ class Order(BaseModel):
     kind: Annotated[OrderKind, one_of("order.kind_unknown", "new", "revision", "cancel")] = "new"
     account_id: Identifier
     partner_id: Identifier | None = None
+    # the partner employee who placed it (set by the hub from ``x-acting-user`` on partner orders)
+    acting_user: Identifier | None = None
     currency: Currency
     submitted_at: AwareDatetime
     customer_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -156,6 +160,7 @@ class OrderView(BaseModel):
     kind: OrderKind
     account_id: str
     partner_id: str | None
+    acting_user: str | None = None
     currency: str
     submitted_at: datetime
     status: OrderStatus

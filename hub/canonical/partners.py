@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from hub.canonical.types import Identifier, one_of
@@ -40,6 +40,8 @@ class PartnerRegistration(BaseModel):
     connector: Connector
     vocabulary: VocabularyName | None = None
     accounts: list[Identifier] = Field(default_factory=list, max_length=10_000)
+    # the partner's own account as the brand owner's customer (its store inventory)
+    own_account_id: Identifier | None = None
 
     @field_validator("vocabulary", mode="before")
     @classmethod
@@ -59,6 +61,7 @@ class PartnerApproval(BaseModel):
     partner_id: Identifier
     accounts: list[Identifier] = Field(default_factory=list, max_length=10_000)
     approver: str | None = Field(default=None, max_length=100)
+    own_account_id: Identifier | None = None
 
 
 class PartnerSuspension(BaseModel):
@@ -81,6 +84,11 @@ class PartnerProfile(BaseModel):
     vocabulary: VocabularyName
     accounts: list[str] = Field(default_factory=list)
     vhost: str | None = None
+    own_account_id: str | None = None
+
+    def serves(self, account_id: str) -> bool:
+        """Whether the partner may act on ``account_id``: assigned, or its own."""
+        return account_id in self.accounts or account_id == self.own_account_id
 
 
 class PartnerLead(BaseModel):
@@ -93,3 +101,50 @@ class PartnerOpportunityRef(BaseModel):
     """A partner asks how the brand owner now holds an opportunity they share."""
 
     opportunity_id: Identifier
+
+
+UserType = Literal["power", "standard"]
+
+
+class PartnerUserAssignment(BaseModel):
+    """``partner.user.assign``: a partner employee who may act on the partner's vhost."""
+
+    partner_id: Identifier
+    user_id: Identifier
+    user_type: Annotated[UserType, one_of("partner.user_type_unknown", "power", "standard")]
+    name: str | None = Field(default=None, max_length=200)
+
+
+class PartnerUserRemoval(BaseModel):
+    partner_id: Identifier
+    user_id: Identifier
+
+
+class PartnerUser(BaseModel):
+    """An assigned partner employee (the ``partner.user.assign`` result)."""
+
+    partner_id: str
+    user_id: str
+    user_type: UserType
+    name: str | None = None
+
+
+class PartnerUserRemoved(BaseModel):
+    partner_id: str
+    user_id: str
+    removed: Literal[True] = True
+
+
+class PartnerAlert(BaseModel):
+    """``partner.alert``: news for the listed partners, or for every approved one."""
+
+    alert_id: Identifier
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=10_000)
+    partner_ids: list[Identifier] | None = Field(default=None, min_length=1, max_length=10_000)
+    valid_until: AwareDatetime | None = None
+
+
+class AlertResult(BaseModel):
+    alert_id: str
+    delivered_to: list[str]

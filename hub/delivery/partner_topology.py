@@ -1,9 +1,10 @@
 """A partner's own virtual host: its queues, and the least privileges its RabbitMQ user gets.
 
-In ``partner.<id>`` the partner publishes requests to ``hub.asi`` (keys ``opportunity.*``) and
+In ``partner.<id>`` the partner publishes requests to ``hub.asi`` (keys: its operations) and
 its CRM's answers to the hub (keys ``lead.reply.*``); it reads only ``partner.replies`` (the
-hub's replies to it) and ``partner.inbound`` (what the hub sends its CRM via ``hub.partner``).
-The hub consumes ``asi.opportunity.*`` there, dead-lettering to ``asi.<op>.dlq`` in that vhost.
+hub's replies to it), ``partner.inbound`` (what the hub sends its CRM via ``hub.partner``) and
+``partner.events`` (events of orders on its accounts, alerts). The hub consumes
+``asi.<operation>`` there, dead-lettering to ``asi.<op>.dlq`` in that vhost.
 """
 
 import re
@@ -14,11 +15,17 @@ from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExcha
 
 from hub.delivery.topology import ASI, DLX, QueuePolicy
 
-PARTNER_OPERATIONS = ("opportunity.transfer", "opportunity.update", "opportunity.query")
+PARTNER_OPERATIONS = ("opportunity.transfer", "opportunity.update", "opportunity.query",
+                      "catalog.query", "order.submit", "order.get", "asset.query", "asset.delta")
 TO_PARTNER = RabbitExchange("hub.partner", type=ExchangeType.TOPIC, durable=True)
 INBOUND_QUEUE = "partner.inbound"
 REPLIES_QUEUE = "partner.replies"
+# events of orders on the partner's accounts, and alerts from the channel manager
+PARTNER_EVENTS_QUEUE = "partner.events"
 LEAD_REPLY_PREFIX = "lead.reply."
+
+
+PARTNER_READS = (REPLIES_QUEUE, INBOUND_QUEUE, PARTNER_EVENTS_QUEUE)
 
 
 def vhost_of(partner_id: str) -> str:
@@ -49,7 +56,7 @@ def partner_permissions() -> Permissions:
     return Permissions(
         configure="^$",
         write=f"^{re.escape(ASI.name)}$",
-        read=f"^({re.escape(REPLIES_QUEUE)}|{re.escape(INBOUND_QUEUE)})$",
+        read=f"^({'|'.join(re.escape(q) for q in PARTNER_READS)})$",
         topic_exchange=ASI.name,
         topic_write=f"^({operations}|{re.escape(LEAD_REPLY_PREFIX)}[A-Za-z0-9-]+)$",
         topic_read="^$",
@@ -67,6 +74,7 @@ async def declare_partner_topology(broker: RabbitBroker, policy: QueuePolicy) ->
         queue = await broker.declare_queue(policy.asi_queue(operation))
         await queue.bind(asi, routing_key=operation)
     await broker.declare_queue(_plain_queue(REPLIES_QUEUE, policy))
+    await broker.declare_queue(_plain_queue(PARTNER_EVENTS_QUEUE, policy))
     inbound = await broker.declare_queue(_plain_queue(INBOUND_QUEUE, policy))
     await inbound.bind(to_partner, routing_key="#")
 

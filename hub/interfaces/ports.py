@@ -65,8 +65,11 @@ class BrokerAdmin(abc.ABC):
     """Opens a partner's own channel on the broker: vhost, user, permissions and queues."""
 
     @abc.abstractmethod
-    async def open_partner_vhost(self, partner_id: str, password: str) -> str:
-        """Create or update the partner's vhost, user and queues (safe to repeat); its vhost."""
+    async def open_partner_vhost(self, partner_id: str, password: str | None) -> str:
+        """Create or update the partner's vhost, user and queues (safe to repeat); its vhost.
+
+        ``password`` None keeps the password of a user that exists already.
+        """
 
 
 class BackOfficeUnavailable(Exception):

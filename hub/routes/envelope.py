@@ -9,6 +9,8 @@ from hub.errors import HubError, error
 from hub.interfaces.request import Request
 
 JSON_TYPES = (None, "application/json")
+# the partner employee acting on a partner's vhost
+ACTING_USER_HEADER = "x-acting-user"
 
 
 def request_of(raw: AbstractIncomingMessage, operation: str) -> Request:
@@ -18,7 +20,14 @@ def request_of(raw: AbstractIncomingMessage, operation: str) -> Request:
         message_id=str(raw.message_id),
         correlation_id=raw.correlation_id,
         user_id=raw.user_id,
+        acting_user=_text((raw.headers or {}).get(ACTING_USER_HEADER)),
     )
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return None if value is None else str(value)
 
 
 def unreadable(raw: AbstractIncomingMessage, max_bytes: int) -> HubError | None:

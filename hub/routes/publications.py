@@ -9,7 +9,9 @@ EVENT_NAMES = {
     "order.accepted": "an order revision passed every check and went to billing and provisioning",
     "order.rejected": "an order (or a held order's approval) was refused; `data.errors` says why",
     "order.approval_requested": "an order over the approval threshold awaits a supervisor",
-    "order.revised": "a revision superseded the previous one; `data.changes` lists the lines",
+    "order.revised": "a revision superseded the previous one (or, held, waits beside it); "
+                     "`data.changes` lists the lines",
+    "order.revision_rejected": "a held revision was refused; the revision in force carries on",
     "order.cancelled": "an open order was cancelled",
     "order.status_changed": "the order's status, derived from its lines, changed",
     "order.completed": "every line reached a final status",
@@ -20,6 +22,10 @@ EVENT_NAMES = {
     "opportunity.updated": "a partner's progress on an opportunity, mapped back",
     "opportunity.received": "a partner transferred its own lead to the brand owner",
     "partner.status_changed": "a partner applied, was approved or suspended",
+    "partner.user_assigned": "a partner employee was assigned as a power or standard user",
+    "partner.user_removed": "a partner employee may no longer act for the partner",
+    "partner.alert": "news for partners; also delivered on each recipient's `partner.events`",
+    "catalog.changed": "the product master synced products; `data.product_codes` lists them",
 }
 BACK_OFFICE = {
     "billing.order": "each accepted order revision as billing XML (schemas/billing/order.xsd)",

@@ -30,6 +30,13 @@ class Assets:
         self._rows |= {row.asset_id: row for row in rows}
         return {row.asset_id: _record(row) for row in rows}
 
+    async def origin(self, asset_id: str) -> tuple[str, int, str] | None:
+        """The order, revision and line the asset last came from, if it is known."""
+        row = await self._session.get(AssetRow, asset_id)
+        if row is None or None in (row.from_order_id, row.from_revision, row.from_line_id):
+            return None
+        return row.from_order_id, row.from_revision, row.from_line_id  # type: ignore[return-value]
+
     async def installed_base_as_of(self, account_id: str, instant: datetime
                                    ) -> dict[str, AssetRecord]:
         """The account's assets as the hub had recorded them at ``instant``."""

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.operations.tracing import trace_headers
 from hub.store.tables import OutboxRow
 
 EVENTS_EXCHANGE = "hub.events"
@@ -71,6 +72,8 @@ class Outbox:
             message_id=message_id or str(uuid.uuid4()), exchange=exchange,
             routing_key=routing_key, message_type=message_type, content_type=content_type,
             correlation_id=self._correlation_id, body=body,
+            # the request's W3C trace context travels with everything it causes
+            headers=trace_headers(),
         ))
 
     async def flush(self) -> list[OutgoingMessage]:

@@ -6,8 +6,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.canonical.partners import Connector, PartnerProfile, PartnerRegistration
-from hub.store.partner_tables import OpportunityLinkRow, PartnerAccountRow, PartnerRow
+from hub.canonical.partners import Connector, PartnerProfile, PartnerRegistration, PartnerUser
+from hub.store.partner_tables import (
+    OpportunityLinkRow,
+    PartnerAccountRow,
+    PartnerRow,
+    PartnerUserRow,
+)
 
 
 class Partners:
@@ -36,8 +41,8 @@ class Partners:
             partner_id=registration.partner_id, name=registration.name, status="applied",
             connector_kind=registration.connector.kind,
             connector=registration.connector.model_dump(exclude={"kind"}, exclude_none=True),
-            vocabulary=registration.spoken_vocabulary(), vhost=None, created_at=now,
-            updated_at=now,
+            vocabulary=registration.spoken_vocabulary(), vhost=None,
+            own_account_id=registration.own_account_id, created_at=now, updated_at=now,
         )
         self._session.add(row)
         return row
@@ -57,6 +62,38 @@ class Partners:
     async def has_account(self, partner_id: str, account_id: str) -> bool:
         row = await self._session.get(PartnerAccountRow, (partner_id, account_id))
         return row is not None
+
+    async def user(self, partner_id: str, user_id: str) -> PartnerUserRow | None:
+        return await self._session.get(PartnerUserRow, (partner_id, user_id))
+
+    async def users(self, partner_id: str) -> list[PartnerUserRow]:
+        query = (select(PartnerUserRow).where(PartnerUserRow.partner_id == partner_id)
+                 .order_by(PartnerUserRow.user_id))
+        return list((await self._session.execute(query)).scalars())
+
+    async def assign_user(self, user: PartnerUser) -> None:
+        """Assign the employee, or change the type and name of one already assigned."""
+        row = await self._session.get(PartnerUserRow, (user.partner_id, user.user_id),
+                                      with_for_update=True)
+        if row is None:
+            self._session.add(PartnerUserRow(partner_id=user.partner_id, user_id=user.user_id,
+                                             user_type=user.user_type, name=user.name,
+                                             assigned_at=datetime.now(UTC)))
+        else:
+            row.user_type, row.name = user.user_type, user.name
+
+    async def remove_user(self, row: PartnerUserRow) -> None:
+        await self._session.delete(row)
+
+    async def serving(self, account_id: str) -> list[PartnerProfile]:
+        """Approved partners that may act on ``account_id``: assigned to them, or their own."""
+        assigned = select(PartnerAccountRow.partner_id).where(
+            PartnerAccountRow.account_id == account_id)
+        query = select(PartnerRow).where(
+            PartnerRow.status == "approved",
+            (PartnerRow.own_account_id == account_id) | PartnerRow.partner_id.in_(assigned))
+        rows = (await self._session.execute(query.order_by(PartnerRow.partner_id))).scalars()
+        return [_profile(row, await self.accounts(row.partner_id)) for row in rows]
 
 
 class OpportunityLinks:
@@ -98,4 +135,5 @@ def _profile(row: PartnerRow, accounts: list[str]) -> PartnerProfile:
         partner_id=row.partner_id, name=row.name, status=row.status,
         connector=Connector(kind=row.connector_kind, **row.connector),
         vocabulary=row.vocabulary, accounts=accounts, vhost=row.vhost,
+        own_account_id=row.own_account_id,
     )

@@ -22,6 +22,8 @@ class PartnerRow(Base):
     vocabulary: Mapped[str] = mapped_column(String(32))
     # the RabbitMQ vhost once `hub partner provision` created it; the hub consumes it then
     vhost: Mapped[str | None] = mapped_column(String(128))
+    # the partner's own account as the brand owner's customer (its store inventory)
+    own_account_id: Mapped[str | None] = mapped_column(Id)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -79,3 +81,13 @@ class SoapNonceRow(Base):
     username: Mapped[str] = mapped_column(String(200), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(100), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+class PartnerUserRow(Base):
+    """An employee of a partner who may act on its vhost, and what kind of user they are."""
+
+    __tablename__ = "partner_users"
+    partner_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    # "power" (revisions, asset-based changes) or "standard" (new orders of add lines only)
+    user_type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(200))
+    assigned_at: Mapped[datetime]

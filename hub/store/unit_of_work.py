@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.mappers.customer_mail import MailTemplates
 from hub.store.asset_repository import Assets
 from hub.store.backoffice_repository import AfterOrder, BackOfficeRecords
+from hub.store.catalog_repository import Catalog
 from hub.store.database import Database
 from hub.store.outbox import Outbox, OutgoingMessage
 from hub.store.partner_repository import OpportunityLinks, Partners
@@ -31,6 +32,7 @@ class UnitOfWork:
     backoffice: BackOfficeRecords
     after_order: AfterOrder
     soap_credentials: SoapCredentials
+    catalog: Catalog
 
     def __init__(
         self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None,
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.backoffice = BackOfficeRecords(self.session)
         self.after_order = AfterOrder(self.session)
         self.soap_credentials = SoapCredentials(self.session)
+        self.catalog = Catalog(self.session)
         return self
 
     async def __aexit__(

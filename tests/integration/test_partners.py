@@ -243,7 +243,9 @@ DENIED = {
     "read a dead-letter queue": lambda ch: _consume(ch, "asi.opportunity.transfer.dlq"),
     "publish to the dead-letter exchange": lambda ch: _publish(ch, "hub.dlx", "asi.x"),
     "publish to the default exchange": lambda ch: _publish(ch, "", REPLIES_QUEUE),
-    "publish an operation it is not given": lambda ch: _publish(ch, "hub.asi", "order.submit"),
+    "publish an operation it is not given": lambda ch: _publish(ch, "hub.asi", "order.approve"),
+    "publish a catalog sync": lambda ch: _publish(ch, "hub.asi", "catalog.sync"),
+    "read the hub's order queue": lambda ch: _consume(ch, "asi.order.submit"),
     "declare a queue": lambda ch: ch.declare_queue("mine", durable=True),
     "bind a queue": lambda ch: _bind(ch),
 }
@@ -302,7 +304,7 @@ async def test_provision_creates_a_vhost_a_user_and_only_the_permissions_it_need
         assert f"vhost {vhost_of(CLI_PARTNER)}" in result.output
         permissions = _rabbitmqctl("list_user_permissions", CLI_PARTNER)
         assert permissions.split() == [vhost_of(CLI_PARTNER), "^$", r"^hub\.asi$",
-                                       r"^(partner\.replies|partner\.inbound)$"]
+                                       r"^(partner\.replies|partner\.inbound|partner\.events)$"]
         connection = await aio_pika.connect(partner_url(amqp_url, CLI_PARTNER, "cli-pw"))
         await connection.close()
         listing = await hub_command("partner", "list")

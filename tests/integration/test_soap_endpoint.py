@@ -17,6 +17,7 @@ from hub.cli import app
 from hub.client import HubCaller
 from hub.hardened_xml import parse_xml
 from hub.interfaces.partners.registry import suspend_partner
+from hub.interfaces.partners.soap_identity import forget_used_nonces
 from hub.interfaces.request import Request
 from hub.sealed_secrets import SealedSecrets, new_key
 from hub.settings import Settings
@@ -339,3 +340,14 @@ async def _stored_credentials(path) -> list[tuple[str, str]]:  # type: ignore[no
             return [tuple(row) for row in rows]
     finally:
         await database.dispose()
+
+
+async def test_used_nonces_are_forgotten_once_no_fresh_token_could_carry_them(
+    soap_hub: Hub, comtel: PartnerCrm
+):
+    await comtel.transfer("req-1", an_odoo_lead("L-530"))
+    await comtel.get(f"{COMTEL}.L-530")
+    later = datetime.now(UTC) + timedelta(seconds=soap_hub.settings.soap_freshness_seconds)
+
+    assert await forget_used_nonces(soap_hub.new_uow()) == 0
+    assert await forget_used_nonces(soap_hub.new_uow(), later + timedelta(seconds=5)) == 2

@@ -15,6 +15,8 @@ def hub_settings(amqp_url: str, database_url: str, **overrides: object) -> Setti
               "HUB_OUTBOX_SWEEP_SECONDS": 0.5,
               "HUB_OUTBOX_STALE_SECONDS": 2.0, "HUB_MAX_ATTEMPTS": 3,
               "HUB_GRACEFUL_TIMEOUT": 10.0,
+              # a free port each: hubs of parallel runs and tests never collide on 8080
+              "HUB_HTTP_ADDR": "127.0.0.1:0",
               # most scenarios are about something else and play provisioning alone; the
               # rule that every system must complete a line has its own tests with both
               "HUB_FULFILMENT_SYSTEMS": "provisioning"}

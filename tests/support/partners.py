@@ -10,6 +10,7 @@ from hub.bootstrap import Hub
 from hub.canonical.partners import PartnerApproval, PartnerRegistration
 from hub.delivery.partner_topology import (
     INBOUND_QUEUE,
+    PARTNER_EVENTS_QUEUE,
     PARTNER_OPERATIONS,
     REPLIES_QUEUE,
     vhost_of,
@@ -65,22 +66,25 @@ async def purge_partner_queues(amqp_url: str, partner_id: str) -> None:
     connection = await aio_pika.connect(vhost_url(amqp_url, vhost_of(partner_id)))
     async with connection:
         channel = await connection.channel()
-        for name in [*names, INBOUND_QUEUE, REPLIES_QUEUE]:
+        for name in [*names, INBOUND_QUEUE, REPLIES_QUEUE, PARTNER_EVENTS_QUEUE]:
             await (await channel.get_queue(name, ensure=False)).purge()
 
 
 async def enrol(hub: Hub, partner_id: str, connector: dict[str, Any], *accounts: str,
-                vocabulary: str | None = None) -> None:
-    """Register, approve and record as provisioned; the hub then consumes its vhost."""
+                vocabulary: str | None = None, own_account_id: str | None = None,
+                consume: bool = True) -> None:
+    """Register, approve and record as provisioned; the hub then consumes its vhost (unless
+    ``consume`` is false: then the next reconciliation does)."""
     registration = PartnerRegistration(partner_id=partner_id, name=f"Partner {partner_id}",
                                        connector=connector, accounts=list(accounts),
-                                       vocabulary=vocabulary)
+                                       vocabulary=vocabulary, own_account_id=own_account_id)
     await register_partner(registration, _request("partner.register", partner_id), hub.new_uow())
     await approve_partner(PartnerApproval(partner_id=partner_id),
                           _request("partner.approve", partner_id), hub.new_uow())
     await record_provisioned(hub.new_uow(), partner_id, vhost_of(partner_id))
     assert hub.partner_vhosts is not None
-    await hub.partner_vhosts.reconcile()
+    if consume:
+        await hub.partner_vhosts.reconcile()
 
 
 def _request(operation: str, partner_id: str) -> Request:

@@ -27,15 +27,20 @@ def test_a_partner_writes_only_to_the_asi_exchange(name, expected):
 
 
 @pytest.mark.parametrize("name, expected", [
-    ("partner.replies", True), ("partner.inbound", True), ("asi.opportunity.transfer", False),
-    ("asi.opportunity.transfer.dlq", False), ("partner.repliesX", False), ("hub.asi", False)])
-def test_a_partner_reads_only_its_replies_and_inbound_queue(name, expected):
+    ("partner.replies", True), ("partner.inbound", True), ("partner.events", True),
+    ("asi.opportunity.transfer", False), ("asi.order.submit", False),
+    ("asi.opportunity.transfer.dlq", False), ("partner.repliesX", False),
+    ("partner.eventsX", False), ("hub.asi", False), ("hub.partner.events", False)])
+def test_a_partner_reads_only_its_replies_inbound_and_events_queues(name, expected):
     assert allowed(PERMISSIONS.read, name) is expected
 
 
 @pytest.mark.parametrize("key, expected", [
     ("opportunity.transfer", True), ("opportunity.update", True), ("opportunity.query", True),
-    ("lead.reply.0f3a9c", True), ("order.submit", False), ("partner.approve", False),
+    ("lead.reply.0f3a9c", True), ("catalog.query", True), ("order.submit", True),
+    ("order.get", True), ("asset.query", True), ("asset.delta", True),
+    ("order.approve", False), ("catalog.sync", False), ("fulfilment.status", False),
+    ("partner.alert", False), ("partner.user.assign", False), ("partner.approve", False),
     ("opportunity.transferX", False), ("lead.reply.", False), ("lead.reply.a.b", False),
     ("opportunity.*", False)])
 def test_a_partner_publishes_only_its_operations_and_crm_answers(key, expected):

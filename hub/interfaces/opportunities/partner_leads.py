@@ -14,7 +14,7 @@ from hub.canonical.partners import PartnerLead, PartnerOpportunityRef, PartnerPr
 from hub.canonical.replies import Reply
 from hub.errors import Rejected, error
 from hub.interfaces.exactly_once import exactly_once, rejection
-from hub.interfaces.partners.registry import served_partner
+from hub.interfaces.partners.identity import identify
 from hub.interfaces.partners.steps import check_account
 from hub.interfaces.request import Request
 from hub.mappers.vocabularies import VOCABULARIES, Vocabulary
@@ -98,19 +98,6 @@ async def answer_partner_query(ref: PartnerOpportunityRef, request: Request, uow
         return rejection(request, rejected.errors)
     return Reply(status="ok", operation=request.operation, request_id=request.message_id,
                  result={"opportunity_id": ref.opportunity_id, "lead": lead})
-
-
-async def identify(uow: UnitOfWork, request: Request, channel_partner: str) -> PartnerProfile:
-    """The approved partner the broker authenticated, on its own vhost; otherwise refused."""
-    if not request.user_id:
-        raise Rejected(error("partner.identity_missing",
-                             "set the AMQP user_id property to your RabbitMQ user: the broker "
-                             "checks it, and the hub takes it as who you are"))
-    if request.user_id != channel_partner:
-        raise Rejected(error("partner.identity_mismatch",
-                             f"user {request.user_id} may not act on partner {channel_partner}'s "
-                             "virtual host"))
-    return await served_partner(uow, request.user_id, path=None)
 
 
 async def _shared_link(uow: UnitOfWork, partner: PartnerProfile, vocabulary: Vocabulary,

@@ -20,6 +20,7 @@ async def release_to_fulfilment(
     uow.outbox.event("order.accepted", {
         "order_id": order.order_id, "revision": order.revision, "kind": order.kind,
         "account_id": order.account_id, "status": "acknowledged",
+        "partner_id": order.partner_id, "acting_user": order.acting_user,
         "changes": None if changes is None else changes.model_dump(mode="json"),
         "total": str(order.total()), "currency": order.currency})
 

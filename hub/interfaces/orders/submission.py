@@ -1,5 +1,6 @@
 """Order ASIs: submit, approve and read orders."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,8 +20,12 @@ from hub.interfaces.orders.release import release_to_fulfilment
 from hub.interfaces.orders.revisions import cancel, check_revisable, revise
 from hub.interfaces.orders.views import order_view
 from hub.interfaces.request import Request
+from hub.orders.catalog_rules import apply_catalog
 from hub.orders.rules import check_order
 from hub.store.unit_of_work import UnitOfWork
+
+# a step a channel puts in front of the order rules: checks the caller, may reprice the order
+Admission = Callable[[UnitOfWork, Order], Awaitable[Order]]
 
 
 @dataclass(frozen=True)
@@ -33,12 +38,19 @@ class OrderPolicy:
 
 
 async def submit_order(
-    order: Order, request: Request, uow: UnitOfWork, policy: OrderPolicy
+    submitted: Order, request: Request, uow: UnitOfWork, policy: OrderPolicy,
+    admit: Admission | None = None,
 ) -> Reply:
-    """Check, store and release a new order, or hold it for a supervisor's approval."""
+    """Check, store and release a new order, or hold it for a supervisor's approval.
+
+    ``admit`` runs first inside the transaction (the partner channel's rules and pricing).
+    """
 
     async def use_case(uow: UnitOfWork) -> tuple[str, dict]:
-        if problems := check_order(order):
+        order = submitted if admit is None else await admit(uow, submitted)
+        order, problems = apply_catalog(order, await uow.catalog.products(
+            item.product_code for item in order.items if item.action == "add"))
+        if problems := problems + check_order(order):
             raise Rejected(*problems)
         head = await uow.orders.head(order.order_id, lock=True)
         if order.kind != "new":
@@ -68,8 +80,7 @@ async def submit_order(
         return "accepted", _result(order.order_id, order.revision, status,
                                    hold_reason if status == "held" else None)
 
-    return await exactly_once(uow, request, use_case, _order_rejected(order.order_id,
-                                                                      order.revision))
+    return await exactly_once(uow, request, use_case, _order_rejected(submitted, request))
 
 
 async def get_order(ref: OrderRef, request: Request, uow: UnitOfWork) -> Reply:
@@ -127,10 +138,15 @@ async def _payment_problem(uow: UnitOfWork, order: Order) -> HubError | None:
     return None
 
 
-def _order_rejected(order_id: str, revision: int):  # type: ignore[no-untyped-def]
+def _order_rejected(order: Order, request: Request):  # type: ignore[no-untyped-def]
+    # on a partner's vhost the partner is the channel's, whatever the body says
+    partner_id = request.channel_partner or order.partner_id
+    acting_user = request.acting_user if request.channel_partner else order.acting_user
+
     def record(uow: UnitOfWork, errors: list[HubError]) -> None:
         uow.outbox.event("order.rejected", {
-            "order_id": order_id, "revision": revision,
-            "errors": [e.model_dump() for e in errors]})
+            "order_id": order.order_id, "revision": order.revision,
+            "account_id": order.account_id, "partner_id": partner_id,
+            "acting_user": acting_user, "errors": [e.model_dump() for e in errors]})
 
     return record

@@ -12,7 +12,8 @@ from hub.store.database import in_utc
 from hub.store.unit_of_work import UnitOfWork
 
 # what the view takes from the order document as it was submitted
-_SUBMITTED = ("order_id", "revision", "kind", "account_id", "partner_id", "currency",
+_SUBMITTED = ("order_id", "revision", "kind", "account_id", "partner_id", "acting_user",
+              "currency",
               "submitted_at", "quote_id", "opportunity_id", "requested_date", "shipping", "payment",
               "credit_check_id", "attachments")
 

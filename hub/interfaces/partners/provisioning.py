@@ -7,7 +7,7 @@ from hub.store.unit_of_work import UnitOfWork
 
 
 async def provision_partner(uow: UnitOfWork, admin: BrokerAdmin, partner_id: str,
-                            password: str) -> str:
+                            password: str | None) -> str:
     """Open the partner's channel on the broker and record its vhost; returns the vhost."""
     async with uow:
         if await uow.partners.get(partner_id) is None:

@@ -37,11 +37,13 @@ async def approve_partner(approval: PartnerApproval, request: Request, uow: Unit
     """Serve the partner from now on, with any accounts the approval assigns."""
 
     async def use_case(uow: UnitOfWork) -> tuple[str, dict]:
-        row = await _known(uow, approval.partner_id)
+        row = await known_partner(uow, approval.partner_id)
         if row.status == "approved":
             raise Rejected(error("partner.already_approved",
                                  f"partner {row.partner_id} is already approved", "partner_id"))
         await uow.partners.assign(row.partner_id, approval.accounts)
+        if approval.own_account_id is not None:
+            row.own_account_id = approval.own_account_id
         return _changed(uow, row.partner_id, row, "approved")
 
     return await exactly_once(uow, request, use_case)
@@ -52,7 +54,7 @@ async def suspend_partner(suspension: PartnerSuspension, request: Request,
     """Stop serving the partner; its requests are refused until it is approved again."""
 
     async def use_case(uow: UnitOfWork) -> tuple[str, dict]:
-        row = await _known(uow, suspension.partner_id)
+        row = await known_partner(uow, suspension.partner_id)
         if row.status == "suspended":
             raise Rejected(error("partner.already_suspended",
                                  f"partner {row.partner_id} is already suspended", "partner_id"))
@@ -70,7 +72,7 @@ async def list_partners(uow: UnitOfWork) -> list[PartnerProfile]:
 async def record_provisioned(uow: UnitOfWork, partner_id: str, vhost: str) -> None:
     """Note that the partner's vhost exists, so hub workers start consuming it."""
     async with uow:
-        row = await _known(uow, partner_id)
+        row = await known_partner(uow, partner_id)
         row.vhost = vhost
         row.updated_at = datetime.now(UTC)
         await uow.commit()
@@ -88,7 +90,8 @@ async def served_partner(uow: UnitOfWork, partner_id: str, path: str | None = "p
     return profile
 
 
-async def _known(uow: UnitOfWork, partner_id: str) -> PartnerRow:
+async def known_partner(uow: UnitOfWork, partner_id: str) -> PartnerRow:
+    """The registered partner, locked; refused when there is none."""
     row = await uow.partners.get(partner_id, lock=True)
     if row is None:
         raise Rejected(error("partner.unknown", f"no partner {partner_id}", "partner_id"))

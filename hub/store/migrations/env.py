@@ -5,7 +5,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.store import backoffice_tables, partner_tables  # noqa: F401  (registers their tables)
+from hub.store import (  # noqa: F401  (each registers its tables)
+    backoffice_tables,
+    catalog_tables,
+    partner_tables,
+)
 from hub.store.database import normalise_url
 from hub.store.tables import Base
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008_soap_credentials'
-down_revision = '0005_order_lifecycle'
+down_revision = '0006_partner_commerce'
 branch_labels = None
 depends_on = None
 

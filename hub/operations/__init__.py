@@ -1,0 +1,1 @@
+"""Operating the hub: health, metrics, traces, structured logs and the operations console."""
