@@ -9,6 +9,7 @@ and counted.
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import aio_pika
@@ -30,8 +31,9 @@ log = logging.getLogger("hub.backoffice")
 class BackOfficeLink(BackOffice):
     """The hub's side of the back-office request-reply hop over AMQP (one per worker)."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, on_dropped: Callable[[], object] | None = None) -> None:
         self.timeout = timeout
+        self.on_dropped = on_dropped
         self.reply_queue = f"hub.backoffice.replies.{uuid.uuid4().hex}"
         # answers that arrived for no call in progress (late, duplicated or foreign)
         self.dropped_answers = 0
@@ -89,6 +91,8 @@ class BackOfficeLink(BackOffice):
         future = self._waiting.get(message.correlation_id or "")
         if future is None or future.done():
             self.dropped_answers += 1
+            if self.on_dropped is not None:
+                self.on_dropped()
             log.info("dropped a back-office answer for no call in progress (correlation %s)",
                      message.correlation_id)
             return

@@ -85,6 +85,7 @@ class Hub:
 
     def __post_init__(self) -> None:
         self.partner_calls = partner_calls(self.settings, self.metrics)
+        self.back_office.on_dropped = self.metrics.backoffice_dropped.inc
         # built here so that a missing or bad HUB_SECRET_KEY stops the hub before it starts
         self.soap = soap_server(self.settings, self.database, self.relay)
         self.tracing = tracer_provider(self.settings.otlp_endpoint)

@@ -35,6 +35,10 @@ class HubMetrics:
             "hub_partner_calls", "Calls to partner CRMs by outcome (ok or the failure code)",
             ["partner", "outcome"], registry=registry)
 
+        self.backoffice_dropped = Counter(
+            "hub_backoffice_dropped_answers", "Back-office answers for no call in progress "
+            "(unknown or expired correlation), dropped", registry=registry)
+
     def faststream_middleware(self) -> RabbitPrometheusMiddleware:
         """FastStream's own consume/publish metrics, in the same registry."""
         return RabbitPrometheusMiddleware(registry=self.registry, app_name="order-hub")

@@ -180,6 +180,7 @@ async def test_a_silent_back_office_times_out_without_leaking_waits_or_tasks(
                 break
             await asyncio.sleep(0.05)
         assert worker.back_office.dropped_answers == 3
+        assert b"hub_backoffice_dropped_answers_total 3.0" in worker.metrics.exposition()
         back_office.silent.clear()
         assert (await caller.call("credit.check", credit())).json()["status"] == "accepted"
 
