@@ -8,10 +8,15 @@ from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from hub.delivery.partner_topology import vhost_url
 from hub.preflight import broker_answers
 from tests.support.namespace import NAMESPACE
+
+# no test may depend on how fast this machine is: hypothesis gets no deadline
+settings.register_profile("hub", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hub")
 
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
