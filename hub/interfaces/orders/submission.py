@@ -78,7 +78,10 @@ async def submit_order(
                 "credit_shortfall": await _credit_shortfall(uow, order)
                 if hold_reason == CREDIT_REVIEW else None})
         return "accepted", _result(order.order_id, order.revision, status,
-                                   hold_reason if status == "held" else None)
+                                   # the reply names only the credit hold: v1 callers
+                                   # know a held order as one awaiting approval
+                                   hold_reason if status == "held" and hold_reason ==
+                                   CREDIT_REVIEW else None)
 
     return await exactly_once(uow, request, use_case, _order_rejected(submitted, request))
 
