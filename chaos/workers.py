@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chaos.rabbit_nodes import free_port
+
 READY = "hub consuming"
 
 
@@ -29,6 +31,9 @@ class HubWorker:
         """Start the worker and wait until it consumes."""
         self.starts += 1
         hub = Path(sys.executable).with_name("hub")
+        # each worker its own HTTP and SOAP ports: two workers on one machine must not collide
+        self.env = {**self.env, "HUB_HTTP_ADDR": f"127.0.0.1:{free_port()}",
+                    "HUB_SOAP_ADDR": f"127.0.0.1:{free_port()}"}
         with self.log.open("wb") as output:
             self.process = subprocess.Popen([str(hub), "run"], env=self.env, stdout=output,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
