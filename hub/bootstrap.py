@@ -143,7 +143,7 @@ class Hub:
                                                        self.settings.backoffice_in_flight))
         if self.settings.smtp_url:
             mailer = SmtpMailer(self.settings.smtp_url, self.settings.mail_from)
-            self.consumer.include_router(mail_router(queues, mailer))
+            self.consumer.include_router(mail_router(queues, mailer, self.new_uow))
         self.consumer.include_router(partner_events_router(queues, self._forward_to_partners))
         declare_publications(self.consumer)
         return self.consumer

@@ -1,9 +1,11 @@
 """After the order: shipments, activities and the customer's e-mails over a real SMTP server."""
 
 import asyncio
+import json
 import socket
 from collections.abc import Iterator
 
+import aio_pika
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
@@ -172,3 +174,27 @@ async def test_completion_is_mailed_once_from_the_operators_templates(settings, 
                                                    "We have received your order ORD-DONE"]
     done = next(m for m in mails if m["Subject"].startswith("All done"))
     assert parts_of(done)["text/plain"].strip() == "Dear customer, ORD-DONE is live."
+
+
+async def _relay_repeat(caller: HubCaller, message_id: str, subject: str) -> None:
+    """Publish a customer e-mail on hub.out as the relay does (a repeat keeps its id)."""
+    mail = {"to": "jo@example.com", "subject": subject, "text": "hello", "html": None}
+    exchange = await caller.channel.get_exchange("hub.out", ensure=False)
+    await exchange.publish(
+        aio_pika.Message(json.dumps(mail).encode(), message_id=message_id,
+                         content_type="application/json",
+                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        routing_key="notification.email")
+
+
+async def test_a_mail_the_relay_repeats_is_sent_once(settings, caller: HubCaller,
+                                                     mailbox: Mailbox):
+    # one delivery at a time, so the marker is handled only after the repeat was decided
+    one_at_a_time = settings.model_copy(update={"smtp_url": mailbox.url, "prefetch": 1})
+    async with running_hub(one_at_a_time):
+        await _relay_repeat(caller, "mail-1", "Your order ORD-REPEAT has shipped")
+        assert len(await mailbox.wait(1)) == 1
+        await _relay_repeat(caller, "mail-1", "Your order ORD-REPEAT has shipped")
+        await _relay_repeat(caller, "mail-marker", "marker")
+        mails = await mailbox.wait(2)
+    assert [m["Subject"] for m in mails] == ["Your order ORD-REPEAT has shipped", "marker"]

@@ -1,0 +1,1 @@
+"""Customer e-mails leaving the hub: each relayed message sent at most once per message_id."""
