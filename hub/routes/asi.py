@@ -17,6 +17,7 @@ from hub.routes.operations import OPERATIONS, Operation
 from hub.routes.policy import ErrorPolicy
 from hub.settings import FULFILMENT_SYSTEMS
 from hub.store.unit_of_work import UnitOfWork
+from hub.strict_json import read_json
 
 
 @dataclass
@@ -37,7 +38,7 @@ class AsiRoutes:
     channel: str | None = None
 
     def router(self) -> RabbitRouter:
-        return RabbitRouter(middlewares=[self.error_policy])
+        return RabbitRouter(middlewares=[self.error_policy], decoder=strict_body)
 
     def uow(self, request: Request) -> UnitOfWork:
         return self.new_uow(request.correlation_id)
@@ -57,3 +58,12 @@ class AsiRoutes:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=f"asi.{operation}", description=description, **options,
         )
+
+
+def strict_body(message: Any) -> Any:
+    """The request body as the hub's strict reader parses it.
+
+    FastStream decodes with orjson when it is installed, and orjson turns an integer beyond
+    64 bits into a float; the hub's reader keeps it whole, so its field refuses it by name.
+    """
+    return read_json(message.body)
