@@ -81,7 +81,7 @@ class PartnerVhosts:
                               default_channel=Channel(prefetch_count=settings.partner_prefetch),
                               log_level=logging.DEBUG, middlewares=self._middlewares)
         publisher = AmqpPublisher(broker)
-        routes = self._routes_in(vhost, publisher)
+        routes = self._routes_in(vhost, partner.partner_id, publisher)
         broker.include_router(partner_channel_router(routes, partner.partner_id))
         try:
             await publisher.connect()
@@ -95,9 +95,9 @@ class PartnerVhosts:
         self.brokers[partner.partner_id] = broker
         log.info("consuming partner vhost %s", vhost)
 
-    def _routes_in(self, vhost: str, publisher: AmqpPublisher) -> AsiRoutes:
+    def _routes_in(self, vhost: str, partner_id: str, publisher: AmqpPublisher) -> AsiRoutes:
         """The hub's routes, with replies, inbox scope and dead letters kept inside ``vhost``."""
-        policy = replace(self._routes.error_policy, channel=vhost,
+        policy = replace(self._routes.error_policy, channel=vhost, channel_partner=partner_id,
                          dead_letter=publisher.dead_letter)
         return replace(self._routes, error_policy=policy, channel=vhost, operations=[])
 

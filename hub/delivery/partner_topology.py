@@ -13,10 +13,11 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 
+from hub.canonical.operations import PARTNER_OPERATIONS as PARTNER_TABLE
 from hub.delivery.topology import ASI, DLX, QueuePolicy
 
-PARTNER_OPERATIONS = ("opportunity.transfer", "opportunity.update", "opportunity.query",
-                      "catalog.query", "order.submit", "order.get", "asset.query", "asset.delta")
+# the ASIs a partner calls on its own vhost, as declared once in hub/canonical/operations.py
+PARTNER_OPERATIONS = tuple(PARTNER_TABLE)
 TO_PARTNER = RabbitExchange("hub.partner", type=ExchangeType.TOPIC, durable=True)
 INBOUND_QUEUE = "partner.inbound"
 REPLIES_QUEUE = "partner.replies"

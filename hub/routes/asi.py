@@ -7,13 +7,13 @@ from typing import Any
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitRouter
 
+from hub.canonical.operations import OPERATIONS, Operation
 from hub.delivery.topology import ASI, QueuePolicy
 from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.ports import BackOffice
 from hub.interfaces.request import Request
-from hub.routes.operations import OPERATIONS, Operation
 from hub.routes.policy import ErrorPolicy
 from hub.settings import FULFILMENT_SYSTEMS
 from hub.store.unit_of_work import UnitOfWork
@@ -48,7 +48,7 @@ class AsiRoutes:
         """Subscribe to ``asi.<operation>``; acks only after the reply, requeues on a crash.
 
         Without a description, it comes from the operation's row in ``table``
-        (``hub/routes/operations.py``).
+        (``hub/canonical/operations.py``).
         """
         if description is None:
             description = table[operation].description

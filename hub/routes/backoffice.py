@@ -1,6 +1,6 @@
 """Back-office check ASIs on RabbitMQ: credit, availability, price, card authorisation."""
 
-from faststream.rabbit import Channel, RabbitMessage, RabbitRouter
+from faststream.rabbit import Channel, RabbitRouter
 
 from hub.canonical.backoffice import (
     AvailabilityRequest,
@@ -15,8 +15,9 @@ from hub.interfaces.backoffice.checks import (
     check_availability_of,
     check_credit,
 )
+from hub.interfaces.request import Request
 from hub.routes.asi import AsiRoutes
-from hub.routes.envelope import request_of
+from hub.routes.envelope import CURRENT_REQUEST
 
 
 def backoffice_router(asi: AsiRoutes, in_flight: int) -> RabbitRouter:
@@ -26,29 +27,22 @@ def backoffice_router(asi: AsiRoutes, in_flight: int) -> RabbitRouter:
     back_office = asi.back_office
     assert back_office is not None, "the hub wires a back office before building routes"
 
-    @asi.subscriber(router, "credit.check", "Ask the back office for a credit decision",
-                    channel=waiting)
-    async def credit(asked: CreditCheckRequest, msg: RabbitMessage) -> Reply:
-        request = request_of(msg.raw_message, "credit.check")
+    @asi.subscriber(router, "credit.check", channel=waiting)
+    async def credit(asked: CreditCheckRequest, request: Request = CURRENT_REQUEST) -> Reply:
         return await check_credit(asked, request, asi.uow(request), back_office,
                                   asi.check_validity)
 
-    @asi.subscriber(router, "availability.check", "Stock and delivery date per order line",
-                    channel=waiting)
-    async def availability(asked: AvailabilityRequest, msg: RabbitMessage) -> Reply:
-        request = request_of(msg.raw_message, "availability.check")
+    @asi.subscriber(router, "availability.check", channel=waiting)
+    async def availability(asked: AvailabilityRequest,
+                           request: Request = CURRENT_REQUEST) -> Reply:
         return await check_availability_of(asked, request, asi.uow(request), back_office)
 
-    @asi.subscriber(router, "price.calculate", "Tax per line, shipping and the order total",
-                    channel=waiting)
-    async def price(asked: PriceRequest, msg: RabbitMessage) -> Reply:
-        request = request_of(msg.raw_message, "price.calculate")
+    @asi.subscriber(router, "price.calculate", channel=waiting)
+    async def price(asked: PriceRequest, request: Request = CURRENT_REQUEST) -> Reply:
         return await calculate_price(asked, request, asi.uow(request), back_office)
 
-    @asi.subscriber(router, "payment.authorize", "Authorise a tokenised card; never a number",
-                    channel=waiting)
-    async def payment(asked: PaymentRequest, msg: RabbitMessage) -> Reply:
-        request = request_of(msg.raw_message, "payment.authorize")
+    @asi.subscriber(router, "payment.authorize", channel=waiting)
+    async def payment(asked: PaymentRequest, request: Request = CURRENT_REQUEST) -> Reply:
         return await authorize_payment(asked, request, asi.uow(request), back_office,
                                        asi.check_validity)
 

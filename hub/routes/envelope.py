@@ -26,8 +26,8 @@ REQUEST_KEY = "hub_request"
 CURRENT_REQUEST: Any = Context(REQUEST_KEY)
 
 
-def request_of(raw: AbstractIncomingMessage, operation: str, channel: str | None = None
-               ) -> Request:
+def request_of(raw: AbstractIncomingMessage, operation: str, channel: str | None = None,
+               channel_partner: str | None = None) -> Request:
     """The request as interfaces see it; ``message_id`` must be present (checked first)."""
     return Request(
         operation=operation,
@@ -35,6 +35,7 @@ def request_of(raw: AbstractIncomingMessage, operation: str, channel: str | None
         correlation_id=raw.correlation_id,
         user_id=raw.user_id,
         channel=channel,
+        channel_partner=channel_partner,
         acting_user=_text((raw.headers or {}).get(ACTING_USER_HEADER)),
     )
 

@@ -55,6 +55,8 @@ class ErrorPolicy:
     max_attempts: int
     # the partner vhost this policy guards; None for the brand owner's vhost
     channel: str | None = None
+    # the partner that vhost belongs to
+    channel_partner: str | None = None
     screens: Mapping[str, Screen] = field(default_factory=dict)
 
     def __call__(self, msg: Any, /, *, context: Any) -> BaseMiddleware:
@@ -84,6 +86,9 @@ class _PolicyScope(BaseMiddleware):
             message_id=self._reply_id(raw, operation), persist=True,
         )
 
+    def _request(self, raw: AbstractIncomingMessage, operation: str) -> Request:
+        return request_of(raw, operation, self.policy.channel, self.policy.channel_partner)
+
     def _reply_id(self, raw: AbstractIncomingMessage, operation: str) -> str:
         """Stable across redeliveries, so a caller can tell a repeated reply from a new one."""
         caller = f"{self.policy.channel or '/'}/{raw.user_id or ''}"
@@ -95,7 +100,7 @@ class _PolicyScope(BaseMiddleware):
         if problem := _reading_problem(raw, self.policy.max_bytes):
             return await self._refuse(raw, operation, [problem])
         try:
-            with self.context.scope(REQUEST_KEY, request_of(raw, operation, self.policy.channel)):
+            with self.context.scope(REQUEST_KEY, self._request(raw, operation)):
                 return await call_next(msg)
         except ValidationError as exc:
             return await self._refuse(raw, operation, errors_of(exc))
@@ -107,7 +112,7 @@ class _PolicyScope(BaseMiddleware):
         if unidentifiable(raw):
             # no id the stores can hold: answered and dead-lettered, but not remembered
             return rejection(Request(operation=operation, message_id=""), errors)
-        request = request_of(raw, operation, self.policy.channel)
+        request = self._request(raw, operation)
         return await record_rejection(self.policy.new_uow(raw.correlation_id), request, errors,
                                       subject_of(raw))
 

@@ -4,8 +4,8 @@ documents follow it, operation by operation."""
 import pytest
 import yaml
 
+from hub.canonical.operations import OPERATIONS, PARTNER_OPERATIONS, Operation
 from hub.contracts import asyncapi_yaml, partner_asyncapi_yaml
-from hub.routes.operations import OPERATIONS, PARTNER_OPERATIONS, Operation
 
 
 def _documented(document: str) -> dict[str, tuple[str, str]]:

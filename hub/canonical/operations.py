@@ -1,25 +1,37 @@
 """Every ASI declared once: its name, request model, description and the events it causes.
 
-Routes subscribe by name and take their description from here, so the AsyncAPI documents
-(generated from the routes), the README's operation list and the contract tests all follow
-this table. Adding an ASI: a row here, a use case in ``hub/interfaces/<area>/``, one handler
-in ``hub/routes/<area>.py``, then ``hub asyncapi`` and ``hub schemas``.
+Routes subscribe by name and take their description from here, the partner vhosts declare
+their queues and permissions from here, so the AsyncAPI documents (generated from the
+routes), the README's operation list and the contract tests all follow this table. Adding an
+ASI: a row here, a use case in ``hub/interfaces/<area>/``, one handler in
+``hub/routes/<area>.py``, then ``hub asyncapi`` and ``hub schemas``.
 """
 
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from hub.canonical.after_order import ActivityUpdate, ShipmentNotice
 from hub.canonical.assets import AssetQuery, DeltaRequest
+from hub.canonical.backoffice import (
+    AvailabilityRequest,
+    CreditCheckRequest,
+    PaymentRequest,
+    PriceRequest,
+)
+from hub.canonical.catalog import CatalogQuery, CatalogSync
 from hub.canonical.fulfilment import FulfilmentUpdate
 from hub.canonical.opportunities import OpportunityQuery, TransferRequest
 from hub.canonical.orders import Approval, Order, OrderRef
 from hub.canonical.partners import (
+    PartnerAlert,
     PartnerApproval,
     PartnerLead,
     PartnerOpportunityRef,
     PartnerRegistration,
     PartnerSuspension,
+    PartnerUserAssignment,
+    PartnerUserRemoval,
 )
 
 
@@ -55,6 +67,12 @@ OPERATIONS = _table(
               ("partner.status_changed",)),
     Operation("partner.suspend", PartnerSuspension, "The channel manager suspends a partner",
               ("partner.status_changed",)),
+    Operation("partner.user.assign", PartnerUserAssignment,
+              "A partner employee becomes a power or standard user", ("partner.user_assigned",)),
+    Operation("partner.user.remove", PartnerUserRemoval, "A partner employee may no longer act",
+              ("partner.user_removed",)),
+    Operation("partner.alert", PartnerAlert,
+              "News for the listed partners, or every approved one", ("partner.alert",)),
     Operation("opportunity.transfer", TransferRequest,
               "Transfer an opportunity to a partner's CRM, in the partner's vocabulary",
               ("opportunity.transfer_status",)),
@@ -64,6 +82,18 @@ OPERATIONS = _table(
     Operation("opportunity.query", OpportunityQuery,
               "Ask a partner's CRM how a transferred opportunity stands now",
               ("opportunity.updated",)),
+    Operation("catalog.sync", CatalogSync, "The product master upserts up to 1,000 products",
+              ("catalog.changed",)),
+    Operation("catalog.query", CatalogQuery, "Active products by code or text"),
+    Operation("credit.check", CreditCheckRequest, "Ask the back office for a credit decision"),
+    Operation("availability.check", AvailabilityRequest,
+              "Stock and delivery date per order line"),
+    Operation("price.calculate", PriceRequest, "Tax per line, shipping and the order total"),
+    Operation("payment.authorize", PaymentRequest, "Authorise a tokenised card; never a number"),
+    Operation("shipment.notify", ShipmentNotice, "The warehouse shipped some lines of an order",
+              ("order.shipped",)),
+    Operation("activity.update", ActivityUpdate, "Field service moved an order's activity on",
+              ("order.activity_updated",)),
 )
 
 # what a partner calls on its own vhost, in its own vocabulary
@@ -74,4 +104,12 @@ PARTNER_OPERATIONS = _table(
               ("opportunity.updated",)),
     Operation("opportunity.query", PartnerOpportunityRef,
               "A partner asks how the brand owner holds one"),
+    Operation("catalog.query", CatalogQuery, "Active products with list and partner prices"),
+    Operation("order.submit", Order,
+              "An order for an assigned account or the partner's own, priced by the hub",
+              ("order.accepted", "order.rejected", "order.approval_requested",
+               "order.revised", "order.cancelled")),
+    Operation("order.get", OrderRef, "An order on one of the partner's accounts"),
+    Operation("asset.query", AssetQuery, "The installed base of one of the partner's accounts"),
+    Operation("asset.delta", DeltaRequest, "Order lines to a wanted state (power users)"),
 )
