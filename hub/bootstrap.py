@@ -201,7 +201,8 @@ class Hub:
 
 def build_hub(settings: Settings) -> Hub:
     database = open_database(settings.database_url)
-    publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG))
+    publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG),
+                              confirm_timeout=settings.publish_confirm_timeout)
     relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
                         settings.outbox_stale_seconds, backlog=settings.outbox_backlog)
     mail_templates = MailTemplates(settings.mail_templates)

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     batch_max: int = Field(default=100, ge=1, le=1000, alias="HUB_BATCH_MAX")
     # ... waiting at most this long after the first for more to arrive
     batch_wait_ms: float = Field(default=2.0, ge=0, le=1000, alias="HUB_BATCH_WAIT_MS")
+    # a publish unconfirmed this long means a stuck connection: it is replaced at once
+    publish_confirm_timeout: float = Field(default=10.0, gt=0,
+                                           alias="HUB_PUBLISH_CONFIRM_TIMEOUT")
     # committed messages not yet published before new work waits: bounds the relay's lag
     outbox_backlog: int = Field(default=2000, ge=100, alias="HUB_OUTBOX_BACKLOG")
     # the back-office systems that must each report a line completed before it is completed
