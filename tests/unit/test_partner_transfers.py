@@ -1,7 +1,8 @@
-"""The opportunity ASIs without a broker: a real SQLite store and an honest in-memory partner CRM."""
+"""The opportunity ASIs without a broker: the in-memory unit of work (a real SQLite store) and an
+honest in-memory partner CRM."""
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +25,10 @@ from hub.interfaces.partners.calls import PartnerCalls, idempotency_key
 from hub.interfaces.partners.registry import approve_partner, register_partner, suspend_partner
 from hub.interfaces.ports import PartnerRefused
 from hub.interfaces.request import Request
-from hub.store import migrations
-from hub.store.database import open_database
 from hub.store.outbox import OutgoingMessage
 from hub.store.unit_of_work import UnitOfWork
 from simulators.fakes import InMemoryCrmDirectory, InMemoryPartnerCrm
+from tests.support.memory_store import Store
 from tests.support.partners import a_partner_lead, an_opportunity
 
 PARTNER = "comtel"
@@ -67,21 +67,17 @@ class Channel:
 
 
 @pytest.fixture
-async def channel(tmp_path) -> AsyncIterator[Channel]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
-    await migrations.upgrade(url)
-    database = open_database(url)
+async def channel(store: Store) -> Channel:
     crm = CountingCrm(PARTNER)
     calls = PartnerCalls(InMemoryCrmDirectory({PARTNER: crm}), attempts=3, first_backoff=0,
                          max_backoff=0)
-    channel = Channel(lambda: UnitOfWork(database, channel.events.extend), calls, crm)
+    channel = Channel(store.new_uow, calls, crm, store.published)
     registration = PartnerRegistration(partner_id=PARTNER, name="ComTel",
                                        connector={"kind": "amqp"}, accounts=["ACC-42"])
     await register_partner(registration, request("partner.register"), channel.new_uow())
     await approve_partner(PartnerApproval(partner_id=PARTNER), request("partner.approve"),
                           channel.new_uow())
-    yield channel
-    await database.dispose()
+    return channel
 
 
 def request(operation: str, message_id: str | None = None, user_id: str | None = None
