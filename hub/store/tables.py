@@ -1,6 +1,6 @@
 """The hub's tables; every change to them goes through an Alembic migration."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -23,8 +24,32 @@ Id = String(64)
 AutoId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant, stored in UTC and read back aware, on every store.
+
+    PostgreSQL keeps the zone of ``timestamptz``; SQLite keeps none and would store 08:00+01:00
+    as a zone-less 08:00, another instant. Converted to UTC before it is written, and read back
+    as UTC, an instant means the same on both.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar = {dict[str, Any]: JSON, datetime: DateTime(timezone=True),
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, datetime: UtcDateTime(),
                                      date: Date()}
 
 

@@ -91,9 +91,6 @@ async def test_a_shipment_is_recorded_announced_mailed_and_shown(prepared):
         "shipments"]] == [("SHP-1", ["PH"])]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SQLite drops the zone of a stored time without converting it to UTC: 08:00+01:00 is "
-    "read back as a zone-less 08:00, so order.get shows another instant than was told"))
 async def test_the_order_shows_the_instant_the_warehouse_told(prepared):
     store = await prepared(phone_ordered)
     notice = ShipmentNotice.model_validate({
@@ -187,9 +184,6 @@ async def test_the_same_activity_news_again_is_answered_but_not_announced(prepar
     assert store.routing_keys(since) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SQLite drops the zone of a stored time: scheduled_for comes back naive, never equals the "
-    "aware time asked again, so the same news is announced again (PostgreSQL keeps the zone)"))
 async def test_the_same_scheduled_time_again_is_not_announced_again(prepared):
     store = await prepared(phone_ordered)
     await move(store, "ORD-PH")
