@@ -1,9 +1,12 @@
 """Pure order rules: well-formedness, line status, order status, revision changes."""
 
+from dataclasses import dataclass
+
 import pytest
 
 from hub.canonical.orders import Order, OrderItem
-from hub.orders.revisions import revision_changes
+from hub.errors import Rejected
+from hub.orders.revisions import check_revisable, revision_changes
 from hub.orders.rules import check_order
 from hub.orders.status import advance, line_status, order_status, past_point_of_no_return
 from tests.support.factories import a_line, an_order
@@ -138,3 +141,43 @@ def test_a_system_that_is_not_named_does_not_count():
                        ("provisioning",)) == "acknowledged"
     assert line_status("acknowledged", {"provisioning": "completed"},
                        ("provisioning",)) == "completed"
+
+
+@dataclass
+class Head:
+    """An order as it stands, as a plain object: the rule needs no store."""
+
+    account_id: str = "ACC-1"
+    status: str = "acknowledged"
+    current_revision: int = 1
+    pending_revision: int | None = None
+    point_of_no_return: bool = False
+
+
+def revision(number: int, **overrides) -> Order:
+    return Order.model_validate(an_order("O-1", a_line("1"), kind="revision", revision=number,
+                                         account_id="ACC-1", **overrides))
+
+
+def refusal(head: Head | None, order: Order) -> str | None:
+    try:
+        check_revisable(head, order)
+    except Rejected as refused:
+        return refused.errors[0].code
+    return None
+
+
+@pytest.mark.parametrize("head, number, code", [
+    (Head(), 2, None),
+    (None, 2, "order.unknown"),
+    (Head(), 3, "order.revision_not_next"),
+    (Head(pending_revision=2), 2, "order.revision_not_next"),
+    (Head(pending_revision=2), 3, None),
+    (Head(account_id="ACC-2"), 2, "order.account_mismatch"),
+    (Head(status="completed"), 2, "order.closed"),
+    (Head(status="cancelled"), 2, "order.closed"),
+    (Head(point_of_no_return=True), 2, "order.past_point_of_no_return"),
+], ids=["next", "unknown", "skips one", "after a held one", "after the held one",
+        "other account", "completed", "cancelled", "past the point of no return"])
+def test_which_revision_may_follow_an_open_order(head, number, code):
+    assert refusal(head, revision(number)) == code

@@ -5,9 +5,9 @@ from hub.canonical.replies import Reply
 from hub.errors import HubError, Rejected, error
 from hub.interfaces.exactly_once import exactly_once
 from hub.interfaces.orders.release import release_to_fulfilment
-from hub.interfaces.orders.revisions import order_in_force, past_point_of_no_return
+from hub.interfaces.orders.revisions import order_in_force
 from hub.interfaces.request import Request
-from hub.orders.revisions import revision_changes
+from hub.orders.revisions import past_point_of_no_return, revision_changes
 from hub.store.tables import OrderHeadRow, OrderRow
 from hub.store.unit_of_work import UnitOfWork
 

@@ -17,10 +17,11 @@ from hub.errors import HubError, Rejected, error
 from hub.interfaces.exactly_once import exactly_once, rejection
 from hub.interfaces.orders.installed_base import check_order_against_assets
 from hub.interfaces.orders.release import release_to_fulfilment
-from hub.interfaces.orders.revisions import cancel, check_revisable, revise
+from hub.interfaces.orders.revisions import cancel, revise
 from hub.interfaces.orders.views import order_view
 from hub.interfaces.request import Request
 from hub.orders.catalog_rules import apply_catalog
+from hub.orders.revisions import check_revisable
 from hub.orders.rules import check_order
 from hub.store.unit_of_work import UnitOfWork
 
