@@ -41,7 +41,7 @@ chromium:
 # database and partner ids); broker faults run on private nodes the tests start themselves
 TEST_WORKERS ?= 2
 test: preflight chromium
-	@$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/unit
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/integration
 
 unit: $(STAMP)

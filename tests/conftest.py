@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -99,14 +100,32 @@ def postgres_url() -> Iterator[str]:
                 "`docker compose up -d postgres`) or set TEST_POSTGRES_URL", pytrace=False)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path, postgres_url: str
-                       ) -> AsyncIterator[str]:
-    """A fresh, empty database of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
-        return
-    from tests.support.databases import reset_postgres
+@pytest.fixture(scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite store with every migration applied, made once per run and copied per test."""
+    from hub.store import migrations
 
-    await reset_postgres(postgres_url)
+    path = tmp_path_factory.mktemp("template") / "hub.db"
+    await migrations.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path, postgres_url: str,
+                       sqlite_template: Path) -> AsyncIterator[str]:
+    """A fresh database of each kind: migrated and without a row (the hub's start finds it at
+    the head revision), or without any table for tests marked ``empty_database``."""
+    from tests.support.databases import copy_sqlite, empty_postgres, reset_postgres
+
+    empty = request.node.get_closest_marker("empty_database") is not None
+    if request.param == "sqlite":
+        path = tmp_path / "hub.db"
+        if not empty:
+            copy_sqlite(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    if empty:
+        await reset_postgres(postgres_url)
+    else:
+        await empty_postgres(postgres_url)
     yield postgres_url

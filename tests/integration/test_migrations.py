@@ -17,7 +17,7 @@ from hub.store.unit_of_work import UnitOfWork
 from tests.support.factories import a_line, an_order
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.empty_database]
 
 
 async def test_migrations_reach_the_models_and_repeat_harmlessly(database_url):
