@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 
 import aio_pika
 
@@ -25,6 +26,14 @@ def hub_settings(amqp_url: str, database_url: str, **overrides: object) -> Setti
 
 
 def asi_queue_names(settings: Settings) -> list[str]:
+    """The ASI and connector queues of a hub so configured (the store does not change them)."""
+    return _queue_names(settings.model_copy(update={"database_url": "sqlite+aiosqlite:///queue-names.db"})
+                        .model_dump_json())
+
+
+@cache
+def _queue_names(settings_json: str) -> list[str]:
+    settings = Settings.model_validate_json(settings_json)
     routes = build_hub(settings)
     routes.build_routes(QueuePolicy())
     ops = routes.routes.operations
@@ -37,13 +46,13 @@ async def purge_asi_queues(settings: Settings) -> None:
     """Start each test from empty ASI queues and DLQs on the shared broker."""
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
+        channel = await connection.channel()
         for name in asi_queue_names(settings):
-            channel = await connection.channel()
             try:
-                queue = await channel.declare_queue(name, passive=True)
-                await queue.purge()
+                await (await channel.get_queue(name, ensure=False)).purge()
             except aio_pika.exceptions.ChannelClosed:
-                pass  # not declared yet: nothing to purge
+                # not declared yet: nothing to purge; the broker closed the channel for it
+                channel = await connection.channel()
 
 
 @asynccontextmanager
