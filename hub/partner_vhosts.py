@@ -80,7 +80,7 @@ class PartnerVhosts:
                               # bounded per vhost: a flooding partner cannot starve the others
                               default_channel=Channel(prefetch_count=settings.partner_prefetch),
                               log_level=logging.DEBUG, middlewares=self._middlewares)
-        publisher = AmqpPublisher(broker)
+        publisher = AmqpPublisher(broker, confirm_timeout=settings.publish_confirm_timeout)
         routes = self._routes_in(vhost, partner.partner_id, publisher)
         broker.include_router(partner_channel_router(routes, partner.partner_id))
         try:

@@ -75,7 +75,5 @@ class HubMetrics:
 
 def age_seconds(moment: datetime) -> float:
     """Seconds since ``moment``."""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
     return max(0.0, (datetime.now(UTC) - moment).total_seconds())
 

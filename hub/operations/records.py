@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, LargeBinary, TextClause, bindparam, func, select, text
@@ -184,7 +184,7 @@ async def _timeline(session: AsyncSession, key: str, value: str) -> list[Moment]
         select(OutboxRow).where(_body_contains(session, value.encode()))
         .order_by(OutboxRow.id).limit(TIMELINE_LIMIT))).scalars()
     moments += [m for row in candidates if (m := _caused(row, key, value)) is not None]
-    return sorted(moments, key=lambda m: _utc(m.at))
+    return sorted(moments, key=lambda m: m.at)
 
 
 def _body_contains(session: AsyncSession, needle: bytes) -> ColumnElement[bool] | TextClause:
@@ -228,7 +228,3 @@ def _caused(row: OutboxRow, key: str, value: str) -> Moment | None:
     revision = data.get("revision") if isinstance(data.get("revision"), int) else None
     return Moment(row.created_at, kind, row.routing_key, row.message_id, detail, revision,
                   row.correlation_id, published)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

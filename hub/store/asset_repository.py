@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.assets import AssetRecord, AssetVersion, InstalledBase, Origin, base_as_of
 from hub.assets.history import record_document, record_from_document
-from hub.store.database import in_utc
 from hub.store.tables import AssetRow, AssetVersionRow
 
 
@@ -40,13 +39,12 @@ class Assets:
     async def installed_base_as_of(self, account_id: str, instant: datetime
                                    ) -> dict[str, AssetRecord]:
         """The account's assets as the hub had recorded them at ``instant``."""
-        instant = in_utc(instant)
         query = (select(AssetVersionRow)
                  .where(AssetVersionRow.account_id == account_id,
                         AssetVersionRow.recorded_at <= instant)
                  .order_by(AssetVersionRow.recorded_at, AssetVersionRow.id))
         rows = (await self._session.execute(query)).scalars().all()
-        versions = (AssetVersion(in_utc(row.recorded_at), row.id,
+        versions = (AssetVersion(row.recorded_at, row.id,
                                  record_from_document(row.document)) for row in rows)
         return base_as_of(versions, instant)
 

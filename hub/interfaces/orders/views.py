@@ -8,7 +8,6 @@ from hub.canonical.orders import (
     StatusChange,
 )
 from hub.interfaces.backoffice.after_order import after_order_view
-from hub.store.database import in_utc
 from hub.store.unit_of_work import UnitOfWork
 
 # what the view takes from the order document as it was submitted
@@ -39,7 +38,7 @@ async def order_view(uow: UnitOfWork, order_id: str) -> OrderView | None:
     pending = None
     if head.pending_revision is not None:
         pending = PendingRevision(revision=head.pending_revision)
-    history = [StatusChange(at=in_utc(change.at), status=change.status)
+    history = [StatusChange(at=change.at, status=change.status)
                for change in await uow.orders.history(order_id)]
     return OrderView(
         **{name: getattr(order, name) for name in _SUBMITTED},
