@@ -67,7 +67,7 @@ class PartnerVhosts:
     async def reconcile(self) -> None:
         """Start consuming the vhost of every provisioned partner not consumed yet."""
         async with self._lock:
-            async with UnitOfWork(self._database, self._after_commit) as uow:
+            async with UnitOfWork(self._database, self._after_commit, read_only=True) as uow:
                 partners = await uow.partners.profiles()
             for partner in partners:
                 if partner.vhost and partner.partner_id not in self.brokers:
@@ -106,7 +106,8 @@ class PartnerVhosts:
         event = json.loads(raw.body)
         async with self._lock:
             recipients = await event_recipients(
-                UnitOfWork(self._database, self._after_commit), raw.routing_key or "",
+                UnitOfWork(self._database, self._after_commit, read_only=True),
+                raw.routing_key or "",
                 event.get("data") or {})
             missing = [p for p in recipients if p not in self.brokers]
         if missing:

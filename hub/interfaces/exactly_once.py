@@ -41,6 +41,7 @@ async def exactly_once(
     uow: UnitOfWork, request: Request, use_case: UseCase, on_rejected: OnRejected | None = None
 ) -> Reply:
     """Answer from the inbox, or run ``use_case`` and keep its reply with its effects."""
+    uow.expect_request(request.caller, request.message_id)
     for attempt in range(_ATTEMPTS):
         async with uow:
             if (stored := await stored_reply(uow, request)) is not None:
@@ -65,6 +66,7 @@ async def prepare(uow: UnitOfWork, request: Request,
     A request answered before gets its stored reply; a refused one is answered and remembered.
     """
     refused: list[HubError] = []
+    uow.expect_request(request.caller, request.message_id)
     for attempt in range(_ATTEMPTS):
         async with uow:
             if (stored := await stored_reply(uow, request)) is not None:

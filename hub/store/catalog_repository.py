@@ -13,20 +13,35 @@ from hub.store.catalog_tables import ProductRow
 class Catalog:
     """The brand owner's products by code."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession,
+                 read: dict[str, Product | None] | None = None) -> None:
         self._session = session
+        # products already read in this transaction (None: no such code), shared by the
+        # requests of a group commit so that a batch of orders reads each code once;
+        # emptied by every write and every rollback
+        self._read = read
 
     async def products(self, codes: Iterable[str]) -> dict[str, Product]:
         """The known products among ``codes``, active or retired."""
         wanted = set(codes)
         if not wanted:
             return {}
-        query = select(ProductRow).where(ProductRow.product_code.in_(wanted))
-        rows = (await self._session.execute(query)).scalars()
-        return {row.product_code: Product.model_validate(row.document) for row in rows}
+        read = self._read if self._read is not None else {}
+        if missing := wanted - read.keys():
+            query = select(ProductRow).where(ProductRow.product_code.in_(missing))
+            rows = (await self._session.execute(query)).scalars()
+            found = {row.product_code: Product.model_validate(row.document) for row in rows}
+            read.update({code: found.get(code) for code in missing})
+        return {code: product for code in wanted if (product := read[code]) is not None}
+
+    def forget(self) -> None:
+        """Read again next time: the transaction wrote products or rolled back."""
+        if self._read is not None:
+            self._read.clear()
 
     async def upsert(self, products: list[Product]) -> None:
         """Insert new products and replace known ones whole."""
+        self.forget()
         known = {row.product_code: row for row in (await self._session.execute(
             select(ProductRow).where(ProductRow.product_code.in_(
                 [p.product_code for p in products])).with_for_update())).scalars()}

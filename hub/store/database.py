@@ -18,6 +18,10 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# the execution option of a connection that only reads (see `Database.reader`)
+READ_ONLY = "hub_read_only"
+
+
 @dataclass
 class Database:
     engine: AsyncEngine
@@ -36,6 +40,12 @@ class Database:
             return
         async with self._write_lock:
             yield
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[None]:
+        """Reading takes no turn: on SQLite a reader sees the last commit (WAL) and waits for
+        no writer; connections it uses must carry the ``READ_ONLY`` execution option."""
+        yield
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -59,7 +69,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # IMMEDIATE: every unit of work is a writer, and a transaction that read before it wrote
         # would fail at once ("database is locked") beside another process's writer, where
         # one that takes the lock first waits for it (busy_timeout)
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # a reader (execution option READ_ONLY) begins a deferred transaction: in WAL mode
+        # it never waits for the writer, and the writer never waits for it
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def open_database(url: str) -> Database:

@@ -22,6 +22,7 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from hub.canonical.catalog import Product
 from hub.mappers.customer_mail import MailTemplates
 from hub.store.database import Database
 from hub.store.outbox import Outbox, OutgoingMessage, write_outbox
@@ -37,12 +38,16 @@ class _Batch:
     inbox: Inbox
     committed: asyncio.Future[None]
     outbox: list[OutgoingMessage] = field(default_factory=list)
+    # catalog products read by the batch's requests (see `Catalog`)
+    products: dict[str, Product | None] = field(default_factory=dict)
 
 
 @dataclass
 class _Turn:
     granted: asyncio.Future[_Batch]
     done: asyncio.Future[None]
+    # (caller, message_id) of the request, when its unit of work said it
+    request: tuple[str, str] | None = None
 
     def end(self) -> None:
         if not self.done.done():
@@ -87,9 +92,9 @@ class GroupCommit:
         if self.batches:
             log.info("group commit: %d requests in %d transactions", self.turns, self.batches)
 
-    def take_turn(self) -> _Turn:
+    def take_turn(self, request: tuple[str, str] | None = None) -> _Turn:
         loop = asyncio.get_running_loop()
-        turn = _Turn(loop.create_future(), loop.create_future())
+        turn = _Turn(loop.create_future(), loop.create_future(), request)
         self._waiting.append(turn)
         self._arrived.set()
         return turn
@@ -116,6 +121,7 @@ class GroupCommit:
                 while taken < self._max_batch and (turn := await self._next(deadline)):
                     if turn.granted.done():
                         continue  # its request was cancelled while it waited
+                    await self._look_up_inbox(batch, turn)
                     turn.granted.set_result(batch)
                     await turn.done
                     taken += 1
@@ -138,6 +144,13 @@ class GroupCommit:
                     self.after_commit(batch.outbox)
             finally:
                 await session.close()
+
+    async def _look_up_inbox(self, batch: _Batch, turn: _Turn) -> None:
+        """Read the inbox entries of this turn and of every turn waiting behind it at once."""
+        if turn.request is None or batch.inbox.looked_up(*turn.request):
+            return
+        waiting = [t.request for t in self._waiting if t.request is not None]
+        await batch.inbox.look_up([turn.request, *waiting[: self._max_batch]])
 
     async def _next(self, deadline: float) -> _Turn | None:
         """The next waiting turn, or None when none arrives before ``deadline``."""
@@ -164,11 +177,15 @@ class GroupedUnitOfWork(UnitOfWork):
         self._group = group
         self._alone = False
         self._turn: _Turn | None = None
+        self._request: tuple[str, str] | None = None
+
+    def expect_request(self, caller: str, message_id: str) -> None:
+        self._request = (caller, message_id)
 
     async def __aenter__(self) -> Self:
         if self._alone:
             return await super().__aenter__()
-        turn = self._group.take_turn()
+        turn = self._group.take_turn(self._request)
         try:
             batch = await turn.granted
         except asyncio.CancelledError:
@@ -177,7 +194,7 @@ class GroupedUnitOfWork(UnitOfWork):
             raise
         self._turn, self._batch = turn, batch
         try:
-            self._bind(batch.session, batch.inbox)
+            self._bind(batch.session, batch.inbox, batch.products)
             self._remembered = batch.inbox.remembered()
             self._savepoint: AsyncSessionTransaction = await self.session.begin_nested()
         except BaseException:
@@ -231,6 +248,7 @@ class GroupedUnitOfWork(UnitOfWork):
         if self._savepoint.is_active:
             await self._savepoint.rollback()
         self._batch.inbox.forget(self._batch.inbox.remembered() - self._remembered)
+        self.catalog.forget()
         self.outbox = Outbox(self.session, self.correlation_id)
 
     def _end_turn(self) -> None:

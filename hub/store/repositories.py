@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.canonical.orders import Order
@@ -29,13 +31,36 @@ class Inbox:
         self._session = session
         # shared by every request of a group commit: a resend in the same batch finds it here
         self._pending: dict[tuple[str, str], dict[str, Any]] = {}
+        # what `look_up` found for keys asked ahead, None where nothing was stored
+        self._looked_up: dict[tuple[str, str], Answered | None] = {}
 
     async def find(self, caller: str, message_id: str) -> Answered | None:
         key = (caller, inbox_key(message_id))
         if (pending := self._pending.get(key)) is not None:
             return Answered(pending["operation"], pending["reply"])
+        if key in self._looked_up:
+            return self._looked_up[key]
         row = await self._session.get(InboxRow, key)
         return None if row is None else Answered(row.operation, row.reply)
+
+    def looked_up(self, caller: str, message_id: str) -> bool:
+        return (caller, inbox_key(message_id)) in self._looked_up
+
+    async def look_up(self, requests: Iterable[tuple[str, str]]) -> None:
+        """Read the stored replies of many (caller, ``message_id``) pairs in one query.
+
+        A group commit asks for every request waiting for its batch at once, instead of one
+        query per request; `find` then answers from what was read. The primary key stays the
+        guard: a reply another worker commits meanwhile makes this batch's insert fail.
+        """
+        keys = {(caller, inbox_key(message_id)) for caller, message_id in requests}
+        keys -= self._looked_up.keys()
+        if not keys:
+            return
+        query = select(InboxRow).where(tuple_(InboxRow.caller, InboxRow.message_id).in_(keys))
+        found = {(row.caller, row.message_id): Answered(row.operation, row.reply)
+                 for row in (await self._session.execute(query)).scalars()}
+        self._looked_up.update({key: found.get(key) for key in keys})
 
     def remember(self, caller: str, message_id: str, operation: str,
                  reply: dict[str, Any]) -> None:

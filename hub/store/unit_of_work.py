@@ -6,11 +6,12 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.canonical.catalog import Product
 from hub.mappers.customer_mail import MailTemplates
 from hub.store.asset_repository import Assets
 from hub.store.backoffice_repository import AfterOrder, BackOfficeRecords
 from hub.store.catalog_repository import Catalog
-from hub.store.database import Database
+from hub.store.database import READ_ONLY, Database
 from hub.store.outbox import Outbox, OutgoingMessage
 from hub.store.partner_repository import OpportunityLinks, Partners
 from hub.store.repositories import Inbox, Orders
@@ -36,21 +37,33 @@ class UnitOfWork:
 
     def __init__(
         self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None,
-        mail_templates: MailTemplates | None = None,
+        mail_templates: MailTemplates | None = None, *, read_only: bool = False,
     ) -> None:
         self._database = database
+        # a reader neither waits for nor holds up writers, and cannot commit
+        self._read_only = read_only
         self._after_commit = after_commit
         self.correlation_id = correlation_id
         # customer e-mails are rendered inside the transaction that decides to send them
         self.mail_templates = mail_templates or MailTemplates.built_in()
 
     async def __aenter__(self) -> Self:
-        self._writer = self._database.writer()
+        self._writer = self._database.reader() if self._read_only else self._database.writer()
         await self._writer.__aenter__()
         self._bind(self._database.sessions(), None)
+        if self._read_only:
+            await self.session.connection(execution_options={READ_ONLY: True})
         return self
 
-    def _bind(self, session: AsyncSession, inbox: Inbox | None) -> None:
+    def expect_request(self, caller: str, message_id: str) -> None:
+        """Say which request's inbox entry this unit of work will look up first.
+
+        Called before ``async with``; a group commit looks up every waiting request's entry
+        in one query. Alone, a unit of work looks it up when asked.
+        """
+
+    def _bind(self, session: AsyncSession, inbox: Inbox | None,
+              products: dict[str, Product | None] | None = None) -> None:
         """Open the repositories on ``session`` (shared by a group commit's requests)."""
         self.session = session
         self.inbox = inbox or Inbox(session)
@@ -62,7 +75,7 @@ class UnitOfWork:
         self.backoffice = BackOfficeRecords(session)
         self.after_order = AfterOrder(session)
         self.soap_credentials = SoapCredentials(session)
-        self.catalog = Catalog(session)
+        self.catalog = Catalog(session, products)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -77,9 +90,12 @@ class UnitOfWork:
     async def rollback(self) -> None:
         """Forget everything this transaction did so far, outbox included; it stays open."""
         await self.session.rollback()
+        self.catalog.forget()
         self.outbox = Outbox(self.session, self.correlation_id)
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work keeps nothing; open a writer")
         await self.inbox.flush()
         written = await self.outbox.flush()
         await self.session.commit()
