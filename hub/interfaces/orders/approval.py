@@ -31,7 +31,7 @@ async def approve_order(approval: Approval, request: Request, uow: UnitOfWork) -
                                  f"{approval.revision} is {row.status}, not awaiting approval",
                                  "revision"))
         return "accepted", SubmitResult(order_id=approval.order_id, revision=approval.revision,
-                                        status=status).model_dump()
+                                        status=status).model_dump(exclude_none=True)
 
     return await exactly_once(uow, request, use_case)
 

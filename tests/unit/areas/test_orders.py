@@ -42,9 +42,10 @@ async def revision_two_held(store: Store) -> None:
 
 
 def outcome(reply) -> dict:
-    """A submit or approve result without the fields it leaves empty (``order.approve`` sends
-    ``hold_reason: null``, ``order.submit`` leaves it out)."""
-    return {k: v for k, v in reply.result.items() if v is not None}
+    """A submit or approve result: ``{order_id, revision, status}`` and ``hold_reason`` only
+    when there is one (never ``null``)."""
+    assert None not in reply.result.values(), reply.result
+    return reply.result
 
 
 async def revision_row(store: Store, order_id: str, revision: int) -> tuple[str, set[str]]:
