@@ -87,8 +87,8 @@ class Hub:
         self.partner_calls = partner_calls(self.settings, self.metrics)
         self.back_office.on_dropped = self.metrics.backoffice_dropped.inc
         # built here so that a missing or bad HUB_SECRET_KEY stops the hub before it starts
-        self.soap = soap_server(self.settings, self.database, self.relay)
         self.tracing = tracer_provider(self.settings.otlp_endpoint)
+        self.soap = soap_server(self.settings, self.database, self.relay, self.tracing)
         self.http = HttpServer(operations_app(self.operations()), self.settings.http_addr)
 
     def operations(self) -> Operations:
@@ -235,7 +235,8 @@ def partner_calls(settings: Settings, metrics: HubMetrics | None = None) -> Part
                         observe=None if metrics is None else metrics.partner_call)
 
 
-def soap_server(settings: Settings, database: Database, relay: OutboxRelay) -> SoapServer | None:
+def soap_server(settings: Settings, database: Database, relay: OutboxRelay,
+                tracing: TracerProvider | None = None) -> SoapServer | None:
     """The SOAP partner endpoint on ``HUB_SOAP_ADDR``, or None when it is not set."""
     if not settings.soap_addr:
         return None
@@ -243,7 +244,7 @@ def soap_server(settings: Settings, database: Database, relay: OutboxRelay) -> S
                              secrets=SealedSecrets(settings.secret_key),
                              freshness=timedelta(seconds=settings.soap_freshness_seconds),
                              max_bytes=settings.soap_max_bytes,
-                             public_url=settings.soap_public_url)
+                             public_url=settings.soap_public_url, tracing=tracing)
     return SoapServer(service, settings.soap_addr, settings.graceful_timeout)
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from aiohttp import web
 from lxml import etree
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, TracerProvider
 
 from hub.canonical.partners import PartnerLead, PartnerOpportunityRef
 from hub.canonical.replies import Reply
@@ -49,6 +51,8 @@ class PartnerService:
     freshness: timedelta
     max_bytes: int
     public_url: str | None = None
+    # a call's `traceparent` header continues the caller's trace (else a new one starts)
+    tracing: TracerProvider | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.database, self.after_commit)
@@ -107,6 +111,16 @@ def partner_app(service: PartnerService) -> web.Application:
 
 async def _call(http: web.Request) -> web.Response:
     service = http.app[SERVICE]
+    tracer = trace.get_tracer("hub.soap", tracer_provider=service.tracing)
+    # what the call causes (events, back-office messages) carries the caller's trace
+    with tracer.start_as_current_span("soap partner call", kind=SpanKind.SERVER,
+                                      context=propagate.extract(http.headers)) as span:
+        response = await _answer(http, service)
+        span.set_attribute("http.response.status_code", response.status)
+        return response
+
+
+async def _answer(http: web.Request, service: PartnerService) -> web.Response:
     try:
         call = read_call(await _capped_body(http, service.max_bytes), service.max_bytes)
         operation = OPERATIONS.get(call.operation)

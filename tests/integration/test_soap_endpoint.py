@@ -351,3 +351,32 @@ async def test_used_nonces_are_forgotten_once_no_fresh_token_could_carry_them(
 
     assert await forget_used_nonces(soap_hub.new_uow()) == 0
     assert await forget_used_nonces(soap_hub.new_uow(), later + timedelta(seconds=5)) == 2
+
+
+async def test_a_call_with_a_traceparent_continues_the_callers_trace(
+    soap_hub: Hub, url: str, caller: HubCaller
+):
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    body = signed_envelope(CRM_USER, CRM_PASSWORD, an_odoo_lead("L-TRACE"), "req-trace")
+    async with httpx.AsyncClient(trust_env=False) as http:
+        answered = await http.post(url, content=body, headers={
+            "content-type": "text/xml; charset=utf-8",
+            "traceparent": f"00-{trace_id}-b7ad6b7169203331-01"})
+    assert answered.status_code == 200, answered.text
+
+    [received] = await caller.wait_for("opportunity.received", partner_id=COMTEL)
+    assert str(received.headers.get("traceparent", "")).split("-")[1:2] == [trace_id]
+
+
+async def test_a_call_without_trace_context_starts_a_trace_of_its_own(
+    soap_hub: Hub, url: str, caller: HubCaller
+):
+    body = signed_envelope(CRM_USER, CRM_PASSWORD, an_odoo_lead("L-NOTRACE"), "req-notrace")
+    async with httpx.AsyncClient(trust_env=False) as http:
+        answered = await http.post(url, content=body,
+                                   headers={"content-type": "text/xml; charset=utf-8"})
+    assert answered.status_code == 200, answered.text
+
+    [received] = await caller.wait_for("opportunity.received", partner_id=COMTEL)
+    trace_id = str(received.headers.get("traceparent", "")).split("-")[1]
+    assert len(trace_id) == 32 and trace_id != "0" * 32
