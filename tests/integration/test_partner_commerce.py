@@ -310,3 +310,29 @@ async def test_an_approval_can_give_the_partner_its_own_account_at_partner_price
     assert reply["status"] == "accepted", reply
     got = await other_reseller.call("order.get", {"order_id": "P-500"}, acting_user=OTHERS_USER)
     assert prices(got) == {"1": ("380.00", "0.00")}
+
+
+async def test_the_partner_follows_its_order_through_shipment_and_completion(
+    reseller: PartnerCaller, caller: HubCaller
+):
+    order = a_partner_order("P-600", a_line("1", "PLAN-FAM"), a_line("2", "PHONE-X"),
+                            shipping=SHIPPING)
+    assert (await reseller.call("order.submit", order, acting_user=POWER))["status"] == (
+        "accepted")
+    shipped = (await caller.call("shipment.notify", {
+        "order_id": "P-600", "shipment_id": "SHP-600", "carrier": "PostNL",
+        "tracking_id": "3SPOST600", "shipped_at": "2026-12-01T08:00:00+00:00",
+        "lines": ["2"]})).json()
+    assert shipped["status"] == "accepted", shipped
+    await complete(caller, "P-600", 1, ["1", "2"])
+
+    ship = await reseller.wait_for_event("order.shipped", order_id="P-600")
+    progress = await reseller.wait_for_event("order.status_changed", order_id="P-600")
+    done = await reseller.wait_for_event("order.completed", order_id="P-600")
+    assert (ship.json()["data"]["tracking_id"], ship.json()["data"]["shipment_id"]) == (
+        "3SPOST600", "SHP-600")
+    assert progress.json()["data"]["status"] in {"in_progress", "completed"}
+    assert done.json()["data"]["order_id"] == "P-600"
+    # the copies keep the brand owner's message ids: a redelivery is recognisable
+    [brand_ship] = await caller.wait_for("order.shipped", order_id="P-600")
+    assert ship.message_id == brand_ship.message_id
