@@ -1,6 +1,8 @@
 """The machine-readable contract, generated from the code: AsyncAPI and JSON Schemas."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import yaml
 from faststream.specification import AsyncAPI
@@ -57,6 +59,7 @@ from hub.canonical.partners import (
 from hub.canonical.replies import Reply
 from hub.delivery.topology import QueuePolicy
 from hub.errors import HubError
+from hub.routes.envelope import ACTING_USER_HEADER
 from hub.settings import Settings
 
 CANONICAL = (
@@ -95,7 +98,23 @@ def partner_asyncapi_yaml() -> str:
     return _document(broker, "Order Hub: partner channel",
                      "What a partner calls on its own virtual host: its leads in its own "
                      "vocabulary, and ordering for its customers as the employee in the "
-                     "x-acting-user header; see contracts/partners/README.md.")
+                     "x-acting-user header; see contracts/partners/README.md.",
+                     _with_acting_user)
+
+
+def _with_acting_user(document: dict[str, Any]) -> None:
+    """The ``x-acting-user`` header on the messages of operations a partner's employee calls."""
+    from hub.canonical.operations import PARTNER_OPERATIONS
+
+    for operation in PARTNER_OPERATIONS.values():
+        message = document["components"]["messages"].get(f"asi.{operation.name}:SubscribeMessage")
+        if operation.acting_user and message is not None:
+            message["headers"] = {"type": "object", "required": [ACTING_USER_HEADER],
+                                  "properties": {ACTING_USER_HEADER: {
+                                      "type": "string", "minLength": 1, "maxLength": 64,
+                                      "description": "The partner employee who acts, as the "
+                                      "brand owner assigned them (partner.user.assign); "
+                                      "missing or unknown: partner.user_unknown"}}}
 
 
 def _hub():  # type: ignore[no-untyped-def]
@@ -104,10 +123,13 @@ def _hub():  # type: ignore[no-untyped-def]
     return build_hub(Settings(amqp_url="amqp://guest:guest@localhost:5672/"))
 
 
-def _document(broker, title: str, description: str) -> str:  # type: ignore[no-untyped-def]
+def _document(broker, title: str, description: str,  # type: ignore[no-untyped-def]
+              amend: Callable[[dict[str, Any]], None] | None = None) -> str:
     spec = AsyncAPI(broker, title=title, version="1.0.0", description=description)
     # FastStream lists channels in set order; sort so the committed file is stable
     document = json.loads(spec.to_specification().to_json())
+    if amend is not None:
+        amend(document)
     return yaml.safe_dump(document, sort_keys=True, allow_unicode=True, width=100)
 
 

@@ -43,6 +43,8 @@ class Operation:
     request: type[BaseModel]
     description: str
     events: tuple[str, ...] = ()
+    # a partner calls it as one of its employees, named in the AMQP header ``x-acting-user``
+    acting_user: bool = False
 
 
 def _table(*operations: Operation) -> dict[str, Operation]:
@@ -104,12 +106,16 @@ PARTNER_OPERATIONS = _table(
               ("opportunity.updated",)),
     Operation("opportunity.query", PartnerOpportunityRef,
               "A partner asks how the brand owner holds one"),
-    Operation("catalog.query", CatalogQuery, "Active products with list and partner prices"),
+    Operation("catalog.query", CatalogQuery, "Active products with list and partner prices",
+              acting_user=True),
     Operation("order.submit", Order,
               "An order for an assigned account or the partner's own, priced by the hub",
               ("order.accepted", "order.rejected", "order.approval_requested",
-               "order.revised", "order.cancelled")),
-    Operation("order.get", OrderRef, "An order on one of the partner's accounts"),
-    Operation("asset.query", AssetQuery, "The installed base of one of the partner's accounts"),
-    Operation("asset.delta", DeltaRequest, "Order lines to a wanted state (power users)"),
+               "order.revised", "order.cancelled"), acting_user=True),
+    Operation("order.get", OrderRef, "An order on one of the partner's accounts",
+              acting_user=True),
+    Operation("asset.query", AssetQuery, "The installed base of one of the partner's accounts",
+              acting_user=True),
+    Operation("asset.delta", DeltaRequest, "Order lines to a wanted state (power users)",
+              acting_user=True),
 )

@@ -51,3 +51,16 @@ def test_the_commerce_operations_and_events_stand_in_the_brand_owners_contract()
         assert f"hub.events:{event}" in document
     assert {"Product.schema.json", "CatalogSync.schema.json", "PartnerAlert.schema.json",
             "PartnerUserAssignment.schema.json"} <= set(json_schemas())
+
+
+def test_the_partner_asyncapi_asks_for_the_acting_employee_on_commerce_operations_only():
+    import yaml
+
+    from hub.contracts import partner_asyncapi_yaml
+
+    messages = yaml.safe_load(partner_asyncapi_yaml())["components"]["messages"]
+    with_header = {title.removeprefix("asi.").removesuffix(":SubscribeMessage")
+                   for title, message in messages.items()
+                   if "x-acting-user" in message.get("headers", {}).get("required", [])}
+    assert with_header == {"catalog.query", "order.submit", "order.get", "asset.query",
+                           "asset.delta"}
