@@ -106,10 +106,9 @@ def operations_app(ops: Operations) -> ConsoleApp:
     @get(include_in_schema=False)
     async def search(request: Request) -> AsgiResponse:
         wanted = _one(request, "q").strip()
-        if wanted and await records.order_story(ops.database, wanted):
-            return redirect(f"/order?id={quote(wanted, safe='')}")
-        if wanted and await records.opportunity_story(ops.database, wanted):
-            return redirect(f"/opportunity?id={quote(wanted, safe='')}")
+        # only which kind of record it is: the story is read once, by the page it leads to
+        if wanted and (kind := await records.known(ops.database, wanted)) is not None:
+            return redirect(f"/{kind}?id={quote(wanted, safe='')}")
         return page("missing.html", 404, what="order or opportunity", value=wanted)
 
     @get(include_in_schema=False)

@@ -94,6 +94,16 @@ class PartnerCard:
     accounts: list[str] = field(default_factory=list)
 
 
+async def known(database: Database, wanted: str) -> str | None:
+    """What ``wanted`` names: ``"order"``, ``"opportunity"`` or None (two key lookups)."""
+    async with database.sessions() as session:
+        if await session.get(OrderHeadRow, wanted) is not None:
+            return "order"
+        link = await session.scalar(select(OpportunityLinkRow.opportunity_id).where(
+            OpportunityLinkRow.opportunity_id == wanted).limit(1))
+        return None if link is None else "opportunity"
+
+
 async def order_story(database: Database, order_id: str) -> OrderStory | None:
     async with database.sessions() as session:
         head = await session.get(OrderHeadRow, order_id)
