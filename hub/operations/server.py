@@ -10,10 +10,36 @@ from faststream.asgi.types import ASGIApp
 
 
 class _InProcessServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.exit_requested = asyncio.Event()
+
     # the hub owns SIGINT/SIGTERM (it drains messages first); uvicorn must not take them
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def main_loop(self) -> None:
+        """uvicorn's loop, woken by the stop instead of polling for it every 0.1 s."""
+        counter = 0
+        # every tick is a multiple of ten: uvicorn then refreshes the Date header, once a second
+        while not await self.on_tick(counter):
+            counter = (counter + 10) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.exit_requested.wait(), 1.0)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's shutdown, without its fixed 0.1 s pause when no connection is open."""
+        if self.server_state.connections or self.server_state.tasks:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for server in self.servers:
+            await server.wait_closed()
+        await self.lifespan.shutdown()
 
 
 class HttpServer:
@@ -49,5 +75,6 @@ class HttpServer:
         if self._task is None:
             return
         self._server.should_exit = True
+        self._server.exit_requested.set()
         await self._task
         self._task = None

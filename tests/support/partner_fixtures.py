@@ -1,5 +1,6 @@
 """Fixtures of the partner channel tests: a hub with three enrolled partners and their CRMs."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -35,9 +36,9 @@ async def provisioned_partners(amqp_url: str) -> None:
 async def channel_settings(amqp_url: str, database_url: str, provisioned_partners: None
                            ) -> Settings:
     settings = partner_settings(amqp_url, database_url)
-    await purge_asi_queues(settings)
-    for partner_id in TEST_PARTNERS:
-        await purge_partner_queues(amqp_url, partner_id)
+    await asyncio.gather(purge_asi_queues(settings),
+                         *(purge_partner_queues(amqp_url, partner_id)
+                           for partner_id in TEST_PARTNERS))
     return settings
 
 

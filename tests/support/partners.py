@@ -19,7 +19,7 @@ from hub.delivery.partner_topology import (
 from hub.interfaces.partners.registry import approve_partner, record_provisioned, register_partner
 from hub.interfaces.request import Request
 from hub.settings import Settings
-from tests.support.hubs import dead_letters, hub_settings
+from tests.support.hubs import dead_letters, hub_settings, purge_queues
 from tests.support.namespace import NAMESPACE
 
 # partner ids carry the run's namespace, so parallel runs on one broker use their own vhosts
@@ -63,11 +63,9 @@ async def provision_on_broker(settings: Settings, partner_id: str) -> None:
 
 async def purge_partner_queues(amqp_url: str, partner_id: str) -> None:
     names = [f"asi.{op}{suffix}" for op in PARTNER_OPERATIONS for suffix in ("", ".dlq")]
-    connection = await aio_pika.connect(vhost_url(amqp_url, vhost_of(partner_id)))
-    async with connection:
-        channel = await connection.channel()
-        for name in [*names, INBOUND_QUEUE, REPLIES_QUEUE, PARTNER_EVENTS_QUEUE]:
-            await (await channel.get_queue(name, ensure=False)).purge()
+    await purge_queues(vhost_url(amqp_url, vhost_of(partner_id)),
+                       [*names, INBOUND_QUEUE, REPLIES_QUEUE, PARTNER_EVENTS_QUEUE],
+                       missing_ok=False)
 
 
 async def enrol(hub: Hub, partner_id: str, connector: dict[str, Any], *accounts: str,

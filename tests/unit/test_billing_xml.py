@@ -26,6 +26,7 @@ from hub.mappers.billing_xml import (
     billing_xml_to_order,
     order_to_billing_xml,
 )
+from tests.support import strategies
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden" / "billing"
 SUBMITTED_AT = datetime(2025, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=1)))
@@ -296,10 +297,10 @@ _XML_ILLEGAL = [chr(c) for c in (*range(0x9), 0xB, 0xC, *range(0xE, 0x20), *rang
 xml_text = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters=_XML_ILLEGAL)
 )
-identifiers = st.from_regex(r"[A-Za-z0-9._:\-]{1,64}", fullmatch=True)
+identifiers = strategies.identifiers(64)
 # small enough that five lines of a million each stay within an order total the books hold
-money = st.from_regex(r"[0-9]{1,6}(\.[0-9]{1,4})?", fullmatch=True)
-currencies = st.from_regex(r"[A-Z]{3}", fullmatch=True)
+money = strategies.amounts(6)
+currencies = strategies.letters(3)
 scalars = (st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
            | st.floats(allow_nan=False, allow_infinity=False) | xml_text.filter(lambda s: len(s) <= 2000))
 attribute_maps = st.dictionaries(xml_text.filter(lambda s: len(s) <= 100), scalars, max_size=6)
@@ -331,8 +332,7 @@ orders = st.builds(
     partner_id=st.none() | identifiers,
     currency=currencies,
     submitted_at=st.datetimes(timezones=offsets),
-    customer_email=st.none()
-    | st.from_regex(r"[a-z0-9._+-]{1,20}@[a-z0-9-]{1,20}\.[a-z]{2,6}", fullmatch=True),
+    customer_email=st.none() | strategies.emails(),
     items=st.lists(lines, max_size=5, unique_by=lambda item: item.line_id),
     quote_id=st.none() | identifiers,
     opportunity_id=st.none() | identifiers,

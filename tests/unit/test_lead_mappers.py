@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from hub.canonical.opportunities import Opportunity
 from hub.errors import Rejected
 from hub.mappers import odoo_lead, salesforce_lead
+from tests.support.strategies import amounts, identifiers
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "leads"
 PARTNER = "P-COMTEL"
 
-ids = st.from_regex(r"[A-Za-z0-9._:\-]{1,24}", fullmatch=True)
-money = st.from_regex(r"[0-9]{1,9}(\.[0-9]{1,4})?", fullmatch=True)
+ids = identifiers(24)
+money = amounts(9)
 dates = st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 moments = st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1),
                        timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=2))]))
