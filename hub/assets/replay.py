@@ -52,10 +52,26 @@ def replay_order(
     `on` is the day the lines were fulfilled: a new asset starts then, a deleted one ends then.
     """
     replayer = _Replayer(base, account_id, (order_id, revision), lines, on)
+    assets = replayer.assets
     for index, line in enumerate(lines):
-        if line.trackable and (apply_only is None or line.line_id in apply_only):
-            replayer.replay(index, line)
-    return Replay(replayer.assets, replayer.changes, replayer.problems)
+        if not line.trackable or (apply_only is not None and line.line_id not in apply_only):
+            continue
+        if line.action == "none" and _untouched(assets, line.asset_id, account_id):
+            continue  # most lines of a delta; the same outcome as `replay`, minus its calls
+        replayer.replay(index, line)
+    return Replay(assets, replayer.changes, replayer.problems)
+
+
+def _untouched(assets: dict[str, AssetRecord], asset_id: str | None, account_id: str) -> bool:
+    """Whether a `none` line on this asset fits: it names a live asset of the account.
+
+    Such a line changes nothing, so the replay skips it; any other `none` line goes through
+    `_Replayer.replay`, which reports why it does not fit.
+    """
+    record = assets.get(asset_id) if asset_id is not None else None
+    return record is not None and record.account_id == account_id and (
+        record.status != "terminated"
+    )
 
 
 class _Replayer:
@@ -73,7 +89,8 @@ class _Replayer:
         self.on = on
         self.account_id = account_id
         self.order = order
-        self.lines = {line.line_id: line for line in lines}
+        self._lines = lines
+        self._lines_by_id: dict[str, OrderItem] | None = None
         self.changes: list[AssetChange] = []
         self.problems: list[LineProblem] = []
         self.failed: set[str] = set()
@@ -115,7 +132,7 @@ class _Replayer:
 
     def _parent(self, line: OrderItem, asset_id: str) -> tuple[str | None, _Misfit | None]:
         """The asset an `add` line goes under, by the line named in parent_line_id."""
-        parent_line = self.lines.get(line.parent_line_id) if line.parent_line_id else None
+        parent_line = self._line(line.parent_line_id) if line.parent_line_id else None
         if parent_line is None or not parent_line.trackable:
             return None, None
         if parent_line.action == "delete":
@@ -131,6 +148,12 @@ class _Replayer:
             message = f"parent line {parent_line.line_id} was not applied before this line"
             return None, (code.PARENT_UNRESOLVED, asset_id, message)
         return parent_id, None
+
+    def _line(self, line_id: str) -> OrderItem | None:
+        """The order's line of that id; indexed on first use, as only `add` lines ask."""
+        if self._lines_by_id is None:
+            self._lines_by_id = {line.line_id: line for line in self._lines}
+        return self._lines_by_id.get(line_id)
 
     def _asset_id_of(self, line: OrderItem) -> str | None:
         return self._new_id(line) if line.action == "add" else line.asset_id
@@ -213,10 +236,12 @@ class _Replayer:
 
     def _children_index(self) -> dict[str, list[str]]:
         if self._children is None:
-            self._children = defaultdict(list)
+            children: dict[str, list[str]] = defaultdict(list)
             for asset_id, record in self.assets.items():
-                if record.parent_asset_id is not None:
-                    self._children[record.parent_asset_id].append(asset_id)
+                parent = record.parent_asset_id
+                if parent is not None:
+                    children[parent].append(asset_id)
+            self._children = children
         return self._children
 
 

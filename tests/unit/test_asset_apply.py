@@ -278,6 +278,19 @@ def test_line_on_a_terminated_asset_is_refused(action: str) -> None:
     assert "terminated by order O-2 line 1" in problem.message
 
 
+def test_none_line_is_checked_like_any_other_though_it_changes_nothing() -> None:
+    # the replay skips a `none` line on a live asset of the account without the full checks
+    stranger = {**family_base(), "X-1": AssetRecord("X-1", "ACC-7", None, "PHONE", "Phone")}
+    lines = [line("1", "none", asset_id="O-1.10"), line("2", "none", asset_id="X-1"),
+             line("3", "none"), line("4", "none", asset_id="NOPE")]
+
+    problems = check_lines_against_base(stranger, ACCOUNT, lines)
+
+    assert [(p.line_id, p.code) for p in problems] == [
+        ("2", "line.asset_unknown"), ("3", "line.asset_id_missing"), ("4", "line.asset_unknown"),
+    ]
+
+
 def test_update_after_a_delete_of_the_same_phone_in_one_order_is_refused() -> None:
     lines = [line("1", "delete", asset_id="O-1.10"), line("2", "update", asset_id="O-1.101")]
 
