@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from hub.assets import problems as line_code
 from hub.assets.model import InstalledBase, Origin
 from hub.assets.problems import LineProblem
-from hub.assets.replay import replay_order
+from hub.assets.replay import children_index, replay_order
 from hub.canonical.assets import Conflict
 from hub.canonical.orders import OrderItem
 
@@ -42,10 +42,12 @@ def future_state(
     state: InstalledBase = base
     conflicts: list[Conflict] = []
     earlier: set[str] = set()
+    # one index of children for every order: each replay adds what it creates
+    children = children_index(base) if open_orders else None
     for order in open_orders:
         replay = replay_order(
             state, account_id, order.order_id, order.revision, order.lines,
-            order.pending_line_ids,
+            order.pending_line_ids, children=children,
         )
         conflicts.extend(_conflict(problem, order, state, earlier) for problem in replay.problems)
         state = replay.base

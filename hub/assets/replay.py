@@ -27,6 +27,7 @@ from hub.canonical.orders import OrderItem
 
 # (code, asset id, sentence) before it is pinned to a line
 _Misfit = tuple[str, str | None, str]
+ChildIndex = dict[str, list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,32 +47,38 @@ def replay_order(
     lines: Sequence[OrderItem],
     apply_only: Collection[str] | None = None,
     on: date | None = None,
+    children: ChildIndex | None = None,
 ) -> Replay:
     """Apply each trackable line in turn (only `apply_only` ones if given), skipping misfits.
 
     `on` is the day the lines were fulfilled: a new asset starts then, a deleted one ends then.
+    `children` is `children_index(base)` when the caller replays several orders in a row
+    (`future_state`): the replay keeps it up to date, so it is built once, not per order.
     """
-    replayer = _Replayer(base, account_id, (order_id, revision), lines, on)
+    replayer = _Replayer(base, account_id, (order_id, revision), lines, on, children)
     assets = replayer.assets
     for index, line in enumerate(lines):
         if not line.trackable or (apply_only is not None and line.line_id not in apply_only):
             continue
-        if line.action == "none" and _untouched(assets, line.asset_id, account_id):
-            continue  # most lines of a delta; the same outcome as `replay`, minus its calls
+        if line.action == "none":
+            # most lines of a delta: one on a live asset of the account fits and changes
+            # nothing; any other goes through `replay`, which reports why it does not fit
+            record = assets.get(line.asset_id) if line.asset_id is not None else None
+            if (record is not None and record.account_id == account_id
+                    and record.status != "terminated"):
+                continue
         replayer.replay(index, line)
     return Replay(assets, replayer.changes, replayer.problems)
 
 
-def _untouched(assets: dict[str, AssetRecord], asset_id: str | None, account_id: str) -> bool:
-    """Whether a `none` line on this asset fits: it names a live asset of the account.
-
-    Such a line changes nothing, so the replay skips it; any other `none` line goes through
-    `_Replayer.replay`, which reports why it does not fit.
-    """
-    record = assets.get(asset_id) if asset_id is not None else None
-    return record is not None and record.account_id == account_id and (
-        record.status != "terminated"
-    )
+def children_index(base: InstalledBase) -> ChildIndex:
+    """Asset ids by parent id. An entry may go stale (an id re-added under another parent):
+    readers check the child's parent again."""
+    children: ChildIndex = defaultdict(list)
+    for asset_id, record in base.items():
+        if record.parent_asset_id is not None:
+            children[record.parent_asset_id].append(asset_id)
+    return children
 
 
 class _Replayer:
@@ -84,6 +91,7 @@ class _Replayer:
         order: tuple[str, int],
         lines: Sequence[OrderItem],
         on: date | None = None,
+        children: ChildIndex | None = None,
     ) -> None:
         self.assets = dict(base)
         self.on = on
@@ -95,7 +103,8 @@ class _Replayer:
         self.problems: list[LineProblem] = []
         self.failed: set[str] = set()
         self.deleted: set[str] = set()
-        self._children: dict[str, list[str]] | None = None
+        # built on the first delete unless the caller gave one; `_add` keeps it up to date
+        self._children = children
 
     def replay(self, index: int, line: OrderItem) -> None:
         """Apply one line, or record why it does not fit and leave everything as it was."""
@@ -234,14 +243,9 @@ class _Replayer:
             stack.extend(sorted(set(kids), reverse=True))
         return found
 
-    def _children_index(self) -> dict[str, list[str]]:
+    def _children_index(self) -> ChildIndex:
         if self._children is None:
-            children: dict[str, list[str]] = defaultdict(list)
-            for asset_id, record in self.assets.items():
-                parent = record.parent_asset_id
-                if parent is not None:
-                    children[parent].append(asset_id)
-            self._children = children
+            self._children = children_index(self.assets)
         return self._children
 
 
