@@ -1,11 +1,10 @@
 """Loading and saving through the session: the only place that writes SQL for the ASIs."""
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-from collections.abc import Iterable
 
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
