@@ -33,16 +33,24 @@ attribute_values = st.one_of(
 attributes = st.dictionaries(st.sampled_from(["colour", "minutes", "zone", "cap"]),
                              attribute_values, max_size=3)
 products = st.sampled_from([("PLAN", "Family plan"), ("PHONE", "Phone"), ("VM", "Voicemail")])
+# strategies made once: hypothesis works out each strategy object's properties on first use
+statuses = st.sampled_from(["active", "active", "suspended", "terminated"])
+live_statuses = st.sampled_from(["active", "suspended"])
+coins = st.booleans()
+quantities = st.integers(1, 3)
+one_in_four = st.integers(0, 3)
+one_in_five = st.integers(0, 4)
+root_counts, child_counts = st.integers(0, 4), st.integers(0, 3)
+new_asset_counts = st.integers(0, 5)
 
 
 @st.composite
 def records(draw: st.DrawFn, asset_id: str, parent: AssetRecord | None) -> AssetRecord:
     code, name = draw(products)
-    status = "terminated" if parent and parent.status == "terminated" else draw(
-        st.sampled_from(["active", "active", "suspended", "terminated"]))
-    origin = draw(st.none() | st.just(Origin("O-0", 1, asset_id)))
+    status = "terminated" if parent and parent.status == "terminated" else draw(statuses)
+    origin = Origin("O-0", 1, asset_id) if draw(coins) else None
     return AssetRecord(asset_id, ACCOUNT, parent.asset_id if parent else None, code, name,
-                       status, draw(st.integers(1, 3)), draw(attributes), origin)
+                       status, draw(quantities), draw(attributes), origin)
 
 
 @st.composite
@@ -51,7 +59,7 @@ def forests(draw: st.DrawFn) -> dict[str, AssetRecord]:
     base: dict[str, AssetRecord] = {}
 
     def grow(parent: AssetRecord | None, depth: int) -> None:
-        for _ in range(draw(st.integers(0, 4 if depth == 0 else 3))):
+        for _ in range(draw(root_counts if depth == 0 else child_counts)):
             if len(base) >= MAX_ASSETS:
                 return
             record = draw(records(f"A{len(base)}", parent))
@@ -72,9 +80,9 @@ def wanted_states(draw: st.DrawFn, current: InstalledBase) -> dict[str, AssetRec
         record = live[asset_id]
         # a dropped parent takes its subtree with it: a kept child would have to move
         parent_kept = record.parent_asset_id is None or record.parent_asset_id in wanted
-        if parent_kept and draw(st.integers(0, 4)) > 0:
+        if parent_kept and draw(one_in_five) > 0:
             wanted[asset_id] = draw(edits(record))
-    for n in range(draw(st.integers(0, 5))):
+    for n in range(draw(new_asset_counts)):
         parent = draw(st.sampled_from([None, *wanted]))
         wanted[f"N{n}"] = draw(records(f"N{n}", wanted.get(parent) if parent else None)
                                .filter(lambda r: r.is_live))
@@ -84,13 +92,13 @@ def wanted_states(draw: st.DrawFn, current: InstalledBase) -> dict[str, AssetRec
 @st.composite
 def edits(draw: st.DrawFn, record: AssetRecord) -> AssetRecord:
     changes: dict[str, Any] = {}
-    if draw(st.booleans()):
+    if draw(coins):
         changes["attributes"] = draw(attributes)
-    if draw(st.booleans()):
-        changes["status"] = draw(st.sampled_from(["active", "suspended"]))
-    if draw(st.integers(0, 3)) == 0:
-        changes["quantity"] = draw(st.integers(1, 3))
-    if draw(st.integers(0, 3)) == 0:
+    if draw(coins):
+        changes["status"] = draw(live_statuses)
+    if draw(one_in_four) == 0:
+        changes["quantity"] = draw(quantities)
+    if draw(one_in_four) == 0:
         changes["product_code"], changes["product_name"] = draw(products)
     return replace(record, **changes)
 
