@@ -35,6 +35,7 @@ from hub.canonical.changes import RevisionChanges
 from hub.canonical.events import Event
 from hub.canonical.fulfilment import FulfilmentUpdate
 from hub.canonical.notifications import Mail
+from hub.canonical.operations import PARTNER_OPERATIONS
 from hub.canonical.opportunities import (
     Opportunity,
     OpportunityQuery,
@@ -104,8 +105,6 @@ def partner_asyncapi_yaml() -> str:
 
 def _with_acting_user(document: dict[str, Any]) -> None:
     """The ``x-acting-user`` header on the messages of operations a partner's employee calls."""
-    from hub.canonical.operations import PARTNER_OPERATIONS
-
     for operation in PARTNER_OPERATIONS.values():
         message = document["components"]["messages"].get(f"asi.{operation.name}:SubscribeMessage")
         if operation.acting_user and message is not None:

@@ -108,11 +108,9 @@ def _actions(old: AssetRecord | None, new: AssetRecord | None) -> list[_Step]:
 
 
 def _update_step(old: AssetRecord, new: AssetRecord) -> list[_Step]:
-    if _same_attributes(old.attributes, new.attributes) and _same_product(old, new) and (
-        not _account_changes(old, new)
-    ):
-        return []  # most assets: decided without building the lists of changed attributes
-    names = changed_attribute_names(old.attributes, new.attributes)
+    # most assets keep their attributes: settled without building the list of changed names
+    names = ([] if _same_attributes(old.attributes, new.attributes)
+             else changed_attribute_names(old.attributes, new.attributes))
     accounts = _account_changes(old, new)
     if not names and not accounts and _same_product(old, new):
         return []

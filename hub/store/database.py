@@ -18,7 +18,8 @@ def normalise_url(url: str) -> str:
     return url
 
 
-# the execution option of a connection that only reads (see `Database.reader`)
+# the execution option of a connection that only reads: on SQLite it takes no writer's turn
+# and sees the last commit (WAL) without waiting for the writer
 READ_ONLY = "hub_read_only"
 
 
@@ -40,12 +41,6 @@ class Database:
             return
         async with self._write_lock:
             yield
-
-    @contextlib.asynccontextmanager
-    async def reader(self) -> AsyncIterator[None]:
-        """Reading takes no turn: on SQLite a reader sees the last commit (WAL) and waits for
-        no writer; connections it uses must carry the ``READ_ONLY`` execution option."""
-        yield
 
     async def dispose(self) -> None:
         await self.engine.dispose()

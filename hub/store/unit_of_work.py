@@ -1,5 +1,6 @@
 """One transaction of an ASI: state, inbox and outbox commit together or not at all."""
 
+import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -48,7 +49,8 @@ class UnitOfWork:
         self.mail_templates = mail_templates or MailTemplates.built_in()
 
     async def __aenter__(self) -> Self:
-        self._writer = self._database.reader() if self._read_only else self._database.writer()
+        # a reader takes no writer's turn; its connection begins a deferred transaction
+        self._writer = contextlib.nullcontext() if self._read_only else self._database.writer()
         await self._writer.__aenter__()
         self._bind(self._database.sessions(), None)
         if self._read_only:
@@ -90,7 +92,6 @@ class UnitOfWork:
     async def rollback(self) -> None:
         """Forget everything this transaction did so far, outbox included; it stays open."""
         await self.session.rollback()
-        self.catalog.forget()
         self.outbox = Outbox(self.session, self.correlation_id)
 
     async def commit(self) -> None:
