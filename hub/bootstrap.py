@@ -46,7 +46,6 @@ from hub.routes.opportunities import opportunity_router
 from hub.routes.orders import order_router
 from hub.routes.partners import partner_router
 from hub.routes.policy import ErrorPolicy, Screen
-from hub.routes.publications import declare_publications
 from hub.sealed_secrets import SealedSecrets
 from hub.settings import Settings
 from hub.soap.endpoint import PartnerService
@@ -145,7 +144,6 @@ class Hub:
             mailer = SmtpMailer(self.settings.smtp_url, self.settings.mail_from)
             self.consumer.include_router(mail_router(queues, mailer, self.new_uow))
         self.consumer.include_router(partner_events_router(queues, self._forward_to_partners))
-        declare_publications(self.consumer)
         return self.consumer
 
     async def _forward_to_partners(self, raw: AbstractIncomingMessage) -> None:

@@ -26,10 +26,11 @@ from tests.support.partners import (
 
 @pytest.fixture(scope="session")
 async def provisioned_partners(amqp_url: str) -> None:
-    """The test partners' vhosts, users and queues on the real broker, made once per run."""
+    """The test partners' vhosts, users and queues on the real broker, made once per run (at
+    once: each step is a ``rabbitmqctl`` run, about half a second of Erlang start-up)."""
     settings = partner_settings(amqp_url, "sqlite+aiosqlite:///:memory:")
-    for partner_id in TEST_PARTNERS:
-        await provision_on_broker(settings, partner_id)
+    await asyncio.gather(*(provision_on_broker(settings, partner_id)
+                           for partner_id in TEST_PARTNERS))
 
 
 @pytest.fixture
