@@ -110,15 +110,30 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path, postgres_url: str,
-                       sqlite_template: Path) -> AsyncIterator[str]:
-    """A fresh database of each kind: migrated and without a row (the hub's start finds it at
-    the head revision), or without any table for tests marked ``empty_database``."""
-    from tests.support.databases import copy_sqlite, empty_postgres, reset_postgres
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """The store kind: every test that takes a database runs once on each."""
+    return request.param
 
+
+@pytest.fixture
+async def database_url(request: pytest.FixtureRequest, database_kind: str, tmp_path,
+                       postgres_url: str, sqlite_template: Path) -> AsyncIterator[str]:
+    """A fresh database of each kind: migrated and without a row (the hub's start finds it at
+    the head revision), or without any table for tests marked ``empty_database``.
+
+    A test that takes the module's shared ``hub`` gets that hub's database, emptied for it.
+    """
+    from tests.support.databases import copy_sqlite, empty_postgres, reset_postgres
+    from tests.support.shared_hubs import shared_for, suspend_shared_hubs
+
+    if (shared := shared_for(request)) is not None:
+        yield shared.settings.database_url
+        return
+    # no shared hub works on a database while it is being reset
+    await suspend_shared_hubs()
     empty = request.node.get_closest_marker("empty_database") is not None
-    if request.param == "sqlite":
+    if database_kind == "sqlite":
         path = tmp_path / "hub.db"
         if not empty:
             copy_sqlite(sqlite_template, path)

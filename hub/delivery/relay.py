@@ -58,6 +58,11 @@ class OutboxRelay:
         if len(self._in_hand) >= self._backlog:
             self._has_room.clear()
 
+    @property
+    def settled(self) -> bool:
+        """Nothing handed over waits to be published or recorded as sent."""
+        return not (self._fresh or self._in_hand or self._sent)
+
     async def room(self) -> None:
         """Wait until the backlog of committed, unsent messages is under its bound."""
         await self._has_room.wait()

@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +9,7 @@ from hub.client import HubCaller
 from hub.settings import Settings
 from tests.support.back_office import back_office  # noqa: F401  (the simulated back office)
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
+from tests.support.shared_hubs import SharedHub, module_store, shared_for
 
 
 @pytest.fixture(scope="session")
@@ -17,15 +19,38 @@ def private_broker() -> Iterator[PrivateRabbit]:
         yield rabbit
 
 
+@pytest.fixture(scope="module")
+async def shared_hub(amqp_url: str, database_kind: str, postgres_url: str,
+                     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+                     ) -> AsyncIterator[SharedHub]:
+    """The hub the module's tests share on one database kind (``tests/support/shared_hubs.py``)."""
+    url, fresh_store = module_store(database_kind, postgres_url, sqlite_template,
+                                    tmp_path_factory)
+    shared = SharedHub(hub_settings(amqp_url, url), fresh_store)
+    yield shared
+    await shared.close()
+
+
 @pytest.fixture
-async def settings(amqp_url: str, database_url: str) -> Settings:
+async def settings(request: pytest.FixtureRequest, amqp_url: str, database_url: str) -> Settings:
+    """The hub's settings on this test's database, with its ASI queues empty."""
+    if (shared := shared_for(request)) is not None:
+        return shared.settings
     settings = hub_settings(amqp_url, database_url)
     await purge_asi_queues(settings)
     return settings
 
 
 @pytest.fixture
-async def hub(settings: Settings) -> AsyncIterator[Hub]:
+async def hub(shared_hub: SharedHub) -> AsyncIterator[Hub]:
+    """The module's shared hub, as a fresh one would be: empty queues, empty tables."""
+    yield await shared_hub.acquire()
+    await shared_hub.release()
+
+
+@pytest.fixture
+async def fresh_hub(settings: Settings) -> AsyncIterator[Hub]:
+    """A hub of the test's own, for tests that stop parts of it or count what it did."""
     async with running_hub(settings) as hub:
         yield hub
 

@@ -31,9 +31,9 @@ async def test_live_and_ready_answer_when_broker_and_database_do(hub):
                             "checks": {"broker": "ok", "database": "ok"}}
 
 
-async def test_ready_is_503_naming_the_broker_when_the_hubs_connection_is_down(hub):
-    await hub.consumer.stop()  # this worker's own connection; the shared broker stays up
-    async with httpx.AsyncClient(base_url=hub.http.url) as http:
+async def test_ready_is_503_naming_the_broker_when_the_hubs_connection_is_down(fresh_hub):
+    await fresh_hub.consumer.stop()  # this worker's own connection; the shared broker stays up
+    async with httpx.AsyncClient(base_url=fresh_hub.http.url) as http:
         ready = await http.get("/health/ready")
         live = await http.get("/health/live")
     assert ready.status_code == 503
@@ -56,13 +56,13 @@ async def _answers() -> bool:
     return True
 
 
-async def test_metrics_count_requests_by_operation_and_outcome(hub, caller: HubCaller):
+async def test_metrics_count_requests_by_operation_and_outcome(fresh_hub, caller: HubCaller):
     accepted = await caller.call("order.submit", an_order("ORD-M1"))
     refused = await caller.call("order.submit", an_order("ORD-M2", items=[]))
     assert (accepted.json()["status"], refused.json()["status"]) == ("accepted", "rejected")
     await caller.wait_for("order.rejected")
 
-    async with httpx.AsyncClient(base_url=hub.http.url) as http:
+    async with httpx.AsyncClient(base_url=fresh_hub.http.url) as http:
         text = (await http.get("/metrics")).text
     samples = _samples(text)
     assert samples['hub_requests_total{operation="order.submit",outcome="accepted"}'] == 1

@@ -6,17 +6,18 @@ import pytest
 
 from hub.bootstrap import Hub
 from hub.client import HubCaller, PartnerCaller
-from hub.settings import Settings
 from tests.support.commerce import open_shop
-from tests.support.hubs import running_hub
 from tests.support.partners import AMQP_PARTNER, OTHER_PARTNER, partner_url
+from tests.support.shared_hubs import SharedHub
 
 
 @pytest.fixture
-async def shop_hub(channel_settings: Settings, caller: HubCaller) -> AsyncIterator[Hub]:
-    async with running_hub(channel_settings) as hub:
-        await open_shop(hub, caller)
-        yield hub
+async def shop_hub(shared_channel_hub: SharedHub, caller: HubCaller) -> AsyncIterator[Hub]:
+    """The module's partner channel hub, emptied, with two partners' shop open again."""
+    hub = await shared_channel_hub.acquire()
+    await open_shop(hub, caller)
+    yield hub
+    await shared_channel_hub.release()
 
 
 @pytest.fixture

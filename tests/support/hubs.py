@@ -71,6 +71,11 @@ async def purge_queues(amqp_url: str, names: Sequence[str], *, missing_ok: bool,
 
 @asynccontextmanager
 async def running_hub(settings: Settings) -> AsyncIterator[Hub]:
+    """A hub of the caller's own; the modules' shared hubs stop first, so no two consume the
+    same queues."""
+    from tests.support.shared_hubs import suspend_shared_hubs
+
+    await suspend_shared_hubs()
     hub = build_hub(settings)
     await hub.start()
     try:

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,7 @@ from hub.bootstrap import Hub
 from hub.settings import Settings
 from simulators.amqp_crm_simulator import AmqpCrmSimulator
 from simulators.soap_crm_simulator import CrmState, start_simulator
-from tests.support.hubs import purge_asi_queues, running_hub
+from tests.support.hubs import purge_asi_queues
 from tests.support.partners import (
     AMQP_PARTNER,
     OTHER_PARTNER,
@@ -22,6 +23,7 @@ from tests.support.partners import (
     provision_on_broker,
     purge_partner_queues,
 )
+from tests.support.shared_hubs import SharedHub, module_store, shared_for
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +35,30 @@ async def provisioned_partners(amqp_url: str) -> None:
                            for partner_id in TEST_PARTNERS))
 
 
+@pytest.fixture(scope="module")
+async def shared_channel_hub(amqp_url: str, database_kind: str, postgres_url: str,
+                             sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory,
+                             provisioned_partners: None) -> AsyncIterator[SharedHub]:
+    """The partner channel hub a module's tests share on one database kind; it keeps consuming
+    the test partners' vhosts between tests (``tests/support/shared_hubs.py``)."""
+    url, fresh_store = module_store(database_kind, postgres_url, sqlite_template,
+                                    tmp_path_factory)
+
+    async def purge_partners() -> None:
+        await asyncio.gather(*(purge_partner_queues(amqp_url, partner_id)
+                               for partner_id in TEST_PARTNERS))
+
+    shared = SharedHub(partner_settings(amqp_url, url), fresh_store, purge_partners)
+    yield shared
+    await shared.close()
+
+
 @pytest.fixture
-async def channel_settings(amqp_url: str, database_url: str, provisioned_partners: None
-                           ) -> Settings:
+async def channel_settings(request: pytest.FixtureRequest, amqp_url: str, database_url: str,
+                           provisioned_partners: None) -> Settings:
+    """Partner settings on the test's database, with the ASI and partner queues empty."""
+    if (shared := shared_for(request)) is not None:
+        return shared.settings
     settings = partner_settings(amqp_url, database_url)
     await asyncio.gather(purge_asi_queues(settings),
                          *(purge_partner_queues(amqp_url, partner_id)
@@ -51,11 +74,13 @@ async def soap_crm() -> AsyncIterator[tuple[str, CrmState]]:
 
 
 @pytest.fixture
-async def channel_hub(channel_settings: Settings, soap_crm: tuple[str, CrmState]
+async def channel_hub(shared_channel_hub: SharedHub, soap_crm: tuple[str, CrmState]
                       ) -> AsyncIterator[Hub]:
-    async with running_hub(channel_settings) as hub:
-        await enrol_partners(hub, soap_crm[0])
-        yield hub
+    """The module's partner channel hub, emptied, with the three test partners enrolled."""
+    hub = await shared_channel_hub.acquire()
+    await enrol_partners(hub, soap_crm[0])
+    yield hub
+    await shared_channel_hub.release()
 
 
 @pytest.fixture
