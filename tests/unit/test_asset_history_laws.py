@@ -17,15 +17,14 @@ from hub.assets import (
 )
 from hub.assets.history import record_document, record_from_document
 from hub.assets.model import InstalledBase
-from tests.unit.test_asset_laws import ACCOUNT, LAWS, forests, shape, wanted_states
+from tests.unit.test_asset_laws import ACCOUNT, LAWS, draw_forest, draw_wanted, forests, shape
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@st.composite
 def next_wanted(draw: st.DrawFn, state: InstalledBase, step: str) -> InstalledBase:
     """A wanted state of ``state`` whose new assets get ids no earlier step used."""
-    wanted = draw(wanted_states(state))
+    wanted = draw_wanted(draw, state)
 
     def renamed(asset_id: str | None) -> str | None:
         return asset_id if asset_id is None or asset_id in state else f"{step}{asset_id}"
@@ -49,13 +48,13 @@ def open_orders_and_wanted(draw: st.DrawFn) -> tuple[InstalledBase, list[OpenOrd
                                                       InstalledBase]:
     """Assets now, one or two open orders each written against the state before it, and a
     wanted state of the future base."""
-    current = draw(forests())
+    current = draw_forest(draw)
     state, orders = current, []
     for n in range(draw(st.integers(1, 2))):
-        order = OpenOrder(f"O-{n}", 1, compute_delta(state, draw(next_wanted(state, f"S{n}"))))
+        order = OpenOrder(f"O-{n}", 1, compute_delta(state, next_wanted(draw, state, f"S{n}")))
         orders.append(order)
         state = apply_order(state, order.order_id, 1, order.lines, account_id=ACCOUNT).base
-    return current, orders, draw(next_wanted(state, "W"))
+    return current, orders, next_wanted(draw, state, "W")
 
 
 def after_open_orders(current: InstalledBase, orders: list[OpenOrder]) -> InstalledBase:
@@ -99,11 +98,11 @@ def recorded_histories(draw: st.DrawFn) -> tuple[InstalledBase, list[tuple[datet
                                                                              list]], datetime]:
     """A base recorded at START, then many orders, each fulfilled at its own (maybe equal)
     instant, and an instant to look at."""
-    base = draw(forests())
+    base = draw_forest(draw)
     state, steps, at = base, [], START
     for n in range(draw(st.integers(1, 6))):
         at += timedelta(seconds=draw(st.integers(0, 3)))
-        lines = compute_delta(state, draw(next_wanted(state, f"S{n}")))
+        lines = compute_delta(state, next_wanted(draw, state, f"S{n}"))
         steps.append((at, f"O-{n}", lines))
         state = apply_order(state, f"O-{n}", 1, lines, account_id=ACCOUNT).base
     look = START + timedelta(seconds=draw(st.integers(-1, 20)),

@@ -30,10 +30,13 @@ attribute_values = st.one_of(
     st.booleans(),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
 )
-attributes = st.dictionaries(st.sampled_from(["colour", "minutes", "zone", "cap"]),
-                             attribute_values, max_size=3)
+# each name present or not, with a value of any of the kinds above
+attributes = st.fixed_dictionaries({}, optional={name: attribute_values
+                                                 for name in ("colour", "minutes", "zone", "cap")})
 products = st.sampled_from([("PLAN", "Family plan"), ("PHONE", "Phone"), ("VM", "Voicemail")])
-# strategies made once: hypothesis works out each strategy object's properties on first use
+# Strategies are made once, here: hypothesis works out each strategy object's properties on
+# first use, and a strategy built inside every draw (a composite called with arguments) spends
+# more time on that than on drawing. The helpers below take ``draw`` instead.
 statuses = st.sampled_from(["active", "active", "suspended", "terminated"])
 live_statuses = st.sampled_from(["active", "suspended"])
 coins = st.booleans()
@@ -42,19 +45,23 @@ one_in_four = st.integers(0, 3)
 one_in_five = st.integers(0, 4)
 root_counts, child_counts = st.integers(0, 4), st.integers(0, 3)
 new_asset_counts = st.integers(0, 5)
+parent_picks = [st.integers(0, n) for n in range(MAX_ASSETS + 6)]
 
 
-@st.composite
-def records(draw: st.DrawFn, asset_id: str, parent: AssetRecord | None) -> AssetRecord:
+def draw_record(draw: st.DrawFn, asset_id: str, parent: AssetRecord | None, *,
+                live: bool = False) -> AssetRecord:
+    """An asset under ``parent``: under a terminated parent, terminated; ``live``, never."""
     code, name = draw(products)
-    status = "terminated" if parent and parent.status == "terminated" else draw(statuses)
+    if parent and parent.status == "terminated":
+        status = "terminated"
+    else:
+        status = draw(live_statuses if live else statuses)
     origin = Origin("O-0", 1, asset_id) if draw(coins) else None
     return AssetRecord(asset_id, ACCOUNT, parent.asset_id if parent else None, code, name,
                        status, draw(quantities), draw(attributes), origin)
 
 
-@st.composite
-def forests(draw: st.DrawFn) -> dict[str, AssetRecord]:
+def draw_forest(draw: st.DrawFn) -> dict[str, AssetRecord]:
     """Up to 30 assets in trees of up to 3 levels; terminated parents have terminated children."""
     base: dict[str, AssetRecord] = {}
 
@@ -62,7 +69,7 @@ def forests(draw: st.DrawFn) -> dict[str, AssetRecord]:
         for _ in range(draw(root_counts if depth == 0 else child_counts)):
             if len(base) >= MAX_ASSETS:
                 return
-            record = draw(records(f"A{len(base)}", parent))
+            record = draw_record(draw, f"A{len(base)}", parent)
             base[record.asset_id] = record
             if depth < 2:
                 grow(record, depth + 1)
@@ -71,8 +78,7 @@ def forests(draw: st.DrawFn) -> dict[str, AssetRecord]:
     return base
 
 
-@st.composite
-def wanted_states(draw: st.DrawFn, current: InstalledBase) -> dict[str, AssetRecord]:
+def draw_wanted(draw: st.DrawFn, current: InstalledBase) -> dict[str, AssetRecord]:
     """The live assets edited at random, some subtrees dropped, some new assets added."""
     live = live_assets(current)
     wanted: dict[str, AssetRecord] = {}
@@ -81,16 +87,19 @@ def wanted_states(draw: st.DrawFn, current: InstalledBase) -> dict[str, AssetRec
         # a dropped parent takes its subtree with it: a kept child would have to move
         parent_kept = record.parent_asset_id is None or record.parent_asset_id in wanted
         if parent_kept and draw(one_in_five) > 0:
-            wanted[asset_id] = draw(edits(record))
+            wanted[asset_id] = draw_edit(draw, record)
     for n in range(draw(new_asset_counts)):
-        parent = draw(st.sampled_from([None, *wanted]))
-        wanted[f"N{n}"] = draw(records(f"N{n}", wanted.get(parent) if parent else None)
-                               .filter(lambda r: r.is_live))
+        # 0 is a new root, k the k-th wanted asset as the parent
+        pick = draw(parent_picks[len(wanted)])
+        parent = list(wanted.values())[pick - 1] if pick else None
+        wanted[f"N{n}"] = draw_record(draw, f"N{n}", parent, live=True)
     return wanted
 
 
-@st.composite
-def edits(draw: st.DrawFn, record: AssetRecord) -> AssetRecord:
+forests = st.composite(draw_forest)
+
+
+def draw_edit(draw: st.DrawFn, record: AssetRecord) -> AssetRecord:
     changes: dict[str, Any] = {}
     if draw(coins):
         changes["attributes"] = draw(attributes)
@@ -118,8 +127,8 @@ def applied(base: InstalledBase, wanted: InstalledBase, order_id: str = "D-1") -
 
 @st.composite
 def current_and_wanted(draw: st.DrawFn) -> tuple[dict[str, AssetRecord], dict[str, AssetRecord]]:
-    current = draw(forests())
-    return current, draw(wanted_states(current))
+    current = draw_forest(draw)
+    return current, draw_wanted(draw, current)
 
 
 @LAWS
@@ -170,8 +179,8 @@ def test_future_state_of_one_open_delta_is_the_wanted_state(pair: tuple[Installe
 
 @st.composite
 def two_competing_orders(draw: st.DrawFn) -> tuple[InstalledBase, OpenOrder, OpenOrder]:
-    current = draw(forests())
-    first, second = draw(wanted_states(current)), draw(wanted_states(current))
+    current = draw_forest(draw)
+    first, second = draw_wanted(draw, current), draw_wanted(draw, current)
     return (current, OpenOrder("O-1", 1, compute_delta(current, first)),
             OpenOrder("O-2", 1, compute_delta(current, second)))
 
