@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from hub.contracts import asyncapi_yaml, json_schemas, partner_asyncapi_yaml
+from tests.support.generated import asyncapi_yaml, json_schemas, partner_asyncapi_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 

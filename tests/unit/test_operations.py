@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from hub.canonical.operations import OPERATIONS, PARTNER_OPERATIONS, Operation
-from hub.contracts import asyncapi_yaml, partner_asyncapi_yaml
+from tests.support.generated import asyncapi_yaml, partner_asyncapi_yaml
 
 
 def _documented(document: str) -> dict[str, tuple[str, str]]:

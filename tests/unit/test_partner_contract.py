@@ -1,7 +1,7 @@
 """The partner channel's operations and events stand in the generated contract."""
 
-from hub.contracts import asyncapi_yaml, json_schemas
 from hub.routes.publications import EVENT_NAMES
+from tests.support.generated import asyncapi_yaml, json_schemas
 
 OPERATIONS = ("partner.register", "partner.approve", "partner.suspend",
               "opportunity.transfer", "opportunity.update", "opportunity.query")
