@@ -48,7 +48,7 @@ test: preflight chromium
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(INTEGRATION_WORKERS) tests/integration
 
 unit: $(STAMP)
-	@$(BIN)/python -m pytest -q tests/unit
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/unit
 
 bench: preflight
 	@$(BIN)/python -m bench.order_submit
