@@ -4,6 +4,7 @@ over real HTTP on loopback, and hostile or unauthenticated calls change nothing.
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +27,7 @@ from hub.store.database import open_database
 from hub.store.partner_tables import SoapCredentialRow
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
 from tests.support.namespace import NAMESPACE
+from tests.support.shared_hubs import SharedHub, module_store, shared_for
 from tests.support.soap_partners import (
     ACCOUNT,
     OTHER_ACCOUNT,
@@ -44,20 +46,41 @@ OTHER_USER, OTHER_PASSWORD = "globex-crm", "a-long-password-for-globex"
 WSDL_ADDRESS = "{http://schemas.xmlsoap.org/wsdl/soap/}address"
 
 
+def soap_hub_settings(amqp_url: str, database_url: str) -> Settings:
+    return hub_settings(amqp_url, database_url, HUB_SOAP_ADDR="127.0.0.1:0",
+                        HUB_SECRET_KEY=new_key(), HUB_SOAP_MAX_BYTES=256 * 1024)
+
+
+@pytest.fixture(scope="module")
+async def shared_soap_hub(amqp_url: str, database_kind: str, postgres_url: str,
+                          sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+                          ) -> AsyncIterator[SharedHub]:
+    """The SOAP endpoint's hub the module's tests share (``tests/support/shared_hubs.py``)."""
+    url, fresh_store = module_store(database_kind, postgres_url, sqlite_template,
+                                    tmp_path_factory)
+    shared = SharedHub(soap_hub_settings(amqp_url, url), fresh_store)
+    yield shared
+    await shared.close()
+
+
 @pytest.fixture
-async def soap_settings(amqp_url: str, database_url: str) -> Settings:
-    settings = hub_settings(amqp_url, database_url, HUB_SOAP_ADDR="127.0.0.1:0",
-                            HUB_SECRET_KEY=new_key(), HUB_SOAP_MAX_BYTES=256 * 1024)
+async def soap_settings(request: pytest.FixtureRequest, amqp_url: str, database_url: str
+                        ) -> Settings:
+    if (shared := shared_for(request)) is not None:
+        return shared.settings
+    settings = soap_hub_settings(amqp_url, database_url)
     await purge_asi_queues(settings)
     return settings
 
 
 @pytest.fixture
-async def soap_hub(soap_settings: Settings) -> AsyncIterator[Hub]:
-    async with running_hub(soap_settings) as hub:
-        await enrol_soap_partner(hub, COMTEL, ACCOUNT, CRM_USER, CRM_PASSWORD)
-        await enrol_soap_partner(hub, GLOBEX, OTHER_ACCOUNT, OTHER_USER, OTHER_PASSWORD)
-        yield hub
+async def soap_hub(shared_soap_hub: SharedHub) -> AsyncIterator[Hub]:
+    """The module's SOAP hub, emptied, with two SOAP partners enrolled."""
+    hub = await shared_soap_hub.acquire()
+    await enrol_soap_partner(hub, COMTEL, ACCOUNT, CRM_USER, CRM_PASSWORD)
+    await enrol_soap_partner(hub, GLOBEX, OTHER_ACCOUNT, OTHER_USER, OTHER_PASSWORD)
+    yield hub
+    await shared_soap_hub.release()
 
 
 @pytest.fixture
@@ -195,7 +218,7 @@ async def test_a_replayed_nonce_is_refused_by_every_worker(
     await first.transfer("req-1", an_odoo_lead("L-520"))
     holding = await what_the_hub_holds(soap_hub)
 
-    async with running_hub(soap_settings) as second_worker:
+    async with running_hub(soap_settings, beside_shared=True) as second_worker:
         assert second_worker.soap is not None and second_worker.soap.url != url
         replay = await PartnerCrm.connect(second_worker.soap.url, CRM_USER, CRM_PASSWORD,
                                           **token)

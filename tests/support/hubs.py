@@ -70,12 +70,14 @@ async def purge_queues(amqp_url: str, names: Sequence[str], *, missing_ok: bool,
 
 
 @asynccontextmanager
-async def running_hub(settings: Settings) -> AsyncIterator[Hub]:
+async def running_hub(settings: Settings, *, beside_shared: bool = False
+                      ) -> AsyncIterator[Hub]:
     """A hub of the caller's own; the modules' shared hubs stop first, so no two consume the
-    same queues."""
+    same queues, unless ``beside_shared`` (a second worker beside the shared hub, on purpose)."""
     from tests.support.shared_hubs import suspend_shared_hubs
 
-    await suspend_shared_hubs()
+    if not beside_shared:
+        await suspend_shared_hubs()
     hub = build_hub(settings)
     await hub.start()
     try:

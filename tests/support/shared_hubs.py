@@ -77,7 +77,7 @@ class SharedHub:
             await hub.stop()
 
 
-SHARED_HUB_FIXTURES = ("shared_hub", "shared_channel_hub")
+SHARED_HUB_FIXTURES = ("shared_hub", "shared_channel_hub", "shared_soap_hub")
 
 
 def shared_for(request: pytest.FixtureRequest) -> SharedHub | None:
