@@ -7,6 +7,10 @@ DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test unit bench soak run contracts lint clean preflight chromium chaos fuzz
 
+# bytecode caches kept even where the shell turns them off: every test worker imports the hub
+# and pytest rewrites every test module, a few seconds per process without them
+unexport PYTHONDONTWRITEBYTECODE
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
