@@ -48,11 +48,11 @@ chromium:
 TEST_WORKERS ?= 2
 INTEGRATION_WORKERS ?= 3
 test: preflight chromium
-	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/unit
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal tests/unit
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(INTEGRATION_WORKERS) tests/integration
 
 unit: $(STAMP)
-	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/unit
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal tests/unit
 
 bench: preflight
 	@$(BIN)/python -m bench.order_submit

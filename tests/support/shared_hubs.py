@@ -27,6 +27,7 @@ from sqlalchemy import text
 from hub.bootstrap import Hub, build_hub
 from hub.settings import Settings
 from hub.store.database import Database
+from tests.support.hubs import purge_asi_queues
 
 _live: set["SharedHub"] = set()
 
@@ -44,8 +45,6 @@ class SharedHub:
         self._hub: Hub | None = None
 
     async def acquire(self) -> Hub:
-        from tests.support.hubs import purge_asi_queues
-
         hub = self._hub
         if hub is not None and not await answers(hub):
             await self.close()
