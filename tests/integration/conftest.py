@@ -9,7 +9,7 @@ from hub.client import HubCaller
 from hub.settings import Settings
 from tests.support.back_office import back_office  # noqa: F401  (the simulated back office)
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
-from tests.support.shared_hubs import SharedHub, module_store, shared_for
+from tests.support.shared_hubs import SharedHub, shared_for, shared_hub_on
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +24,8 @@ async def shared_hub(amqp_url: str, database_kind: str, postgres_url: str,
                      sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
                      ) -> AsyncIterator[SharedHub]:
     """The hub the module's tests share on one database kind (``tests/support/shared_hubs.py``)."""
-    url, fresh_store = module_store(database_kind, postgres_url, sqlite_template,
-                                    tmp_path_factory)
-    shared = SharedHub(hub_settings(amqp_url, url), fresh_store)
+    shared = shared_hub_on(database_kind, postgres_url, sqlite_template, tmp_path_factory,
+                           lambda url: hub_settings(amqp_url, url))
     yield shared
     await shared.close()
 

@@ -27,7 +27,7 @@ from hub.store.database import open_database
 from hub.store.partner_tables import SoapCredentialRow
 from tests.support.hubs import hub_settings, purge_asi_queues, running_hub
 from tests.support.namespace import NAMESPACE
-from tests.support.shared_hubs import SharedHub, module_store, shared_for
+from tests.support.shared_hubs import SharedHub, shared_for, shared_hub_on
 from tests.support.soap_partners import (
     ACCOUNT,
     OTHER_ACCOUNT,
@@ -56,9 +56,8 @@ async def shared_soap_hub(amqp_url: str, database_kind: str, postgres_url: str,
                           sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
                           ) -> AsyncIterator[SharedHub]:
     """The SOAP endpoint's hub the module's tests share (``tests/support/shared_hubs.py``)."""
-    url, fresh_store = module_store(database_kind, postgres_url, sqlite_template,
-                                    tmp_path_factory)
-    shared = SharedHub(soap_hub_settings(amqp_url, url), fresh_store)
+    shared = shared_hub_on(database_kind, postgres_url, sqlite_template, tmp_path_factory,
+                           lambda url: soap_hub_settings(amqp_url, url))
     yield shared
     await shared.close()
 

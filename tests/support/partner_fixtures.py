@@ -23,7 +23,7 @@ from tests.support.partners import (
     provision_on_broker,
     purge_partner_queues,
 )
-from tests.support.shared_hubs import SharedHub, module_store, shared_for
+from tests.support.shared_hubs import SharedHub, shared_for, shared_hub_on
 
 
 @pytest.fixture(scope="session")
@@ -41,14 +41,12 @@ async def shared_channel_hub(amqp_url: str, database_kind: str, postgres_url: st
                              provisioned_partners: None) -> AsyncIterator[SharedHub]:
     """The partner channel hub a module's tests share on one database kind; it keeps consuming
     the test partners' vhosts between tests (``tests/support/shared_hubs.py``)."""
-    url, fresh_store = module_store(database_kind, postgres_url, sqlite_template,
-                                    tmp_path_factory)
-
     async def purge_partners() -> None:
         await asyncio.gather(*(purge_partner_queues(amqp_url, partner_id)
                                for partner_id in TEST_PARTNERS))
 
-    shared = SharedHub(partner_settings(amqp_url, url), fresh_store, purge_partners)
+    shared = shared_hub_on(database_kind, postgres_url, sqlite_template, tmp_path_factory,
+                           lambda url: partner_settings(amqp_url, url), purge_partners)
     yield shared
     await shared.close()
 

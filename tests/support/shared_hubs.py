@@ -88,10 +88,12 @@ def shared_for(request: pytest.FixtureRequest) -> SharedHub | None:
     return None
 
 
-def module_store(kind: str, postgres_url: str, sqlite_template: Path,
-                 tmp_path_factory: pytest.TempPathFactory
-                 ) -> tuple[str, Callable[[], Awaitable[None]]]:
-    """A database for a module's shared hub, and how to make it fresh before a hub starts."""
+def shared_hub_on(kind: str, postgres_url: str, sqlite_template: Path,
+                  tmp_path_factory: pytest.TempPathFactory,
+                  settings_for: Callable[[str], Settings],
+                  purge: Callable[[], Awaitable[None]] | None = None) -> SharedHub:
+    """A shared hub on a database of the module's own (an SQLite file, or the run's
+    PostgreSQL database), configured by ``settings_for(database_url)``."""
     from tests.support.databases import copy_sqlite, empty_postgres
 
     if kind == "sqlite":
@@ -100,12 +102,12 @@ def module_store(kind: str, postgres_url: str, sqlite_template: Path,
         async def fresh_sqlite() -> None:
             copy_sqlite(sqlite_template, path)
 
-        return f"sqlite+aiosqlite:///{path}", fresh_sqlite
+        return SharedHub(settings_for(f"sqlite+aiosqlite:///{path}"), fresh_sqlite, purge)
 
     async def fresh_postgres() -> None:
         await empty_postgres(postgres_url)
 
-    return postgres_url, fresh_postgres
+    return SharedHub(settings_for(postgres_url), fresh_postgres, purge)
 
 
 async def answers(hub: Hub) -> bool:
