@@ -122,7 +122,8 @@ async def database_url(request: pytest.FixtureRequest, database_kind: str, tmp_p
     """A fresh database of each kind: migrated and without a row (the hub's start finds it at
     the head revision), or without any table for tests marked ``empty_database``.
 
-    A test that takes the module's shared ``hub`` gets that hub's database, emptied for it.
+    A test that takes one of the module's shared hubs (``hub``, ``channel_hub``, ``shop_hub``,
+    ``soap_hub``) gets that hub's database, which the hub empties for it.
     """
     from tests.support.databases import copy_sqlite, empty_postgres, reset_postgres
     from tests.support.shared_hubs import shared_for, suspend_shared_hubs
