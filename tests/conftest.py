@@ -11,9 +11,10 @@ from urllib.parse import urlparse
 import pytest
 from hypothesis import HealthCheck, settings
 
-from hub.delivery.partner_topology import vhost_url
-from hub.preflight import broker_answers
 from tests.support.namespace import NAMESPACE
+
+# the hub's own modules are imported inside the fixtures: every process of a run loads this
+# file first, xdist's controller too, which runs no test (FastStream alone takes half a second)
 
 # no test may depend on how fast this machine is: hypothesis gets no deadline
 settings.register_profile("hub", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -30,12 +31,16 @@ def _docker_answers() -> bool:
 
 
 def _port_answers(url: str, default_port: int) -> bool:
+    from hub.preflight import broker_answers
+
     parsed = urlparse(url.replace("+asyncpg", ""))
     return broker_answers(f"amqp://{parsed.hostname}:{parsed.port or default_port}/")
 
 
 def _own_vhost(url: str) -> str:
     """A virtual host of this run's own, made with rabbitmqctl beside the broker."""
+    from hub.delivery.partner_topology import vhost_url
+
     vhost = f"test{NAMESPACE}"
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], capture_output=True, check=False)
     user = urlparse(url).username or "guest"
@@ -69,6 +74,8 @@ def _own_database(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def amqp_url() -> Iterator[str]:
+    from hub.preflight import broker_answers
+
     url = os.environ.get("AMQP_URL", LOCAL_AMQP)
     if broker_answers(url):
         yield _own_vhost(url) if NAMESPACE else url
