@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from hub.store import migrations
 
@@ -41,17 +41,22 @@ async def empty_postgres(url: str) -> None:
                 version = None
         if version == head_revision():
             async with engine.begin() as connection:
-                tables = (await connection.scalars(text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"))).all()
-                if tables:
-                    names = ", ".join(f'public."{name}"' for name in tables)
-                    await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                await truncate_postgres(connection)
             return
     finally:
         await engine.dispose()
     await reset_postgres(url)
     await migrations.upgrade(url)
+
+
+async def truncate_postgres(connection: AsyncConnection | AsyncSession) -> None:
+    """Every table but alembic's emptied, identities restarted, in the caller's transaction."""
+    tables = (await connection.scalars(text(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'alembic_version'"))).all()
+    if tables:
+        names = ", ".join(f'public."{name}"' for name in tables)
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 def copy_sqlite(template: Path, target: Path) -> None:

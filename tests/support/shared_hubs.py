@@ -27,6 +27,7 @@ from sqlalchemy import text
 from hub.bootstrap import Hub, build_hub
 from hub.settings import Settings
 from hub.store.database import Database
+from tests.support.databases import copy_sqlite, empty_postgres, truncate_postgres
 from tests.support.hubs import purge_asi_queues
 
 _live: set["SharedHub"] = set()
@@ -94,8 +95,6 @@ def shared_hub_on(kind: str, postgres_url: str, sqlite_template: Path,
                   purge: Callable[[], Awaitable[None]] | None = None) -> SharedHub:
     """A shared hub on a database of the module's own (an SQLite file, or the run's
     PostgreSQL database), configured by ``settings_for(database_url)``."""
-    from tests.support.databases import copy_sqlite, empty_postgres
-
     if kind == "sqlite":
         path = tmp_path_factory.mktemp("shared") / "hub.db"
 
@@ -156,9 +155,5 @@ async def empty_tables(database: Database) -> None:
                                          "WHERE name = 'sqlite_sequence'")):
                 await session.execute(text("DELETE FROM sqlite_sequence"))
         else:
-            names = (await session.scalars(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"))).all()
-            listed = ", ".join(f'public."{name}"' for name in names)
-            await session.execute(text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
+            await truncate_postgres(session)
         await session.commit()
