@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from hub.assets.bulk import bulk
 from hub.assets.model import (
     AssetRecord,
     AttributeValue,
@@ -52,6 +53,7 @@ def check_wanted(current: InstalledBase, wanted: InstalledBase) -> list[WantedPr
     return _wanted_problems(current, live_assets(wanted))
 
 
+@bulk
 def compute_delta(current: InstalledBase, wanted: InstalledBase) -> list[OrderItem]:
     """Lines numbered 1, 2, ... parents first, whose parent_line_ids mirror the asset trees."""
     now, want = live_assets(current), live_assets(wanted)

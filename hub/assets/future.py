@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hub.assets import problems as line_code
+from hub.assets.bulk import bulk
 from hub.assets.model import InstalledBase, Origin
 from hub.assets.problems import LineProblem
 from hub.assets.replay import children_index, replay_order
@@ -35,6 +36,7 @@ class FutureState:
     conflicts: list[Conflict]
 
 
+@bulk
 def future_state(
     base: InstalledBase, open_orders: Sequence[OpenOrder], *, account_id: str
 ) -> FutureState:

@@ -9,6 +9,7 @@ from datetime import date
 from hashlib import sha256
 from typing import NamedTuple, TypeAlias
 
+from hub.assets.bulk import bulk
 from hub.canonical.assets import Asset, AssetStatus, OrderLineRef
 
 AttributeValue: TypeAlias = str | int | float | bool
@@ -116,6 +117,7 @@ def tree_order(parents: Mapping[str, str | None]) -> list[str]:
     return ordered
 
 
+@bulk
 def to_trees(base: InstalledBase, *, include_terminated: bool = False) -> list[Asset]:
     """The canonical trees, roots and children sorted by asset id."""
     shown = base if include_terminated else live_assets(base)
@@ -128,6 +130,7 @@ def to_trees(base: InstalledBase, *, include_terminated: bool = False) -> list[A
     return kids[None][::-1]
 
 
+@bulk
 def from_trees(trees: Iterable[Asset]) -> dict[str, AssetRecord]:
     """The flat installed base of canonical trees; nesting decides each parent."""
     base: dict[str, AssetRecord] = {}

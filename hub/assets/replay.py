@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from hub.assets import problems as code
+from hub.assets.bulk import bulk
 from hub.assets.changes import AssetChange, ChangeKind
 from hub.assets.model import (
     AssetRecord,
@@ -39,6 +40,7 @@ class Replay:
     problems: list[LineProblem]
 
 
+@bulk
 def replay_order(
     base: InstalledBase,
     account_id: str,

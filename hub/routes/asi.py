@@ -60,10 +60,11 @@ class AsiRoutes:
         )
 
 
-def strict_body(message: Any) -> Any:
+async def strict_body(message: Any) -> Any:
     """The request body as the hub's strict reader parses it.
 
     FastStream decodes with orjson when it is installed, and orjson turns an integer beyond
     64 bits into a float; the hub's reader keeps it whole, so its field refuses it by name.
+    A coroutine: FastStream runs a plain function in a worker thread, a hop per message.
     """
     return read_json(message.body)
