@@ -1,6 +1,7 @@
 """The ``hub`` command: run the hub, migrate its store, print its contracts, replay dead letters."""
 
 import asyncio
+import gc
 import logging
 import signal
 from pathlib import Path
@@ -53,6 +54,10 @@ async def _run(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await hub.start()
+    # what start-up built lives as long as the worker: the cycle collector need not walk it
+    # again with every full collection under load (about 0.4 ms of CPU per order, bench/README)
+    gc.collect()
+    gc.freeze()
     await stop.wait()
     logging.getLogger("hub").info("stopping: draining in-flight messages")
     await hub.stop()

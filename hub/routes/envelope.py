@@ -20,10 +20,27 @@ ACTING_USER_HEADER = "x-acting-user"
 REQUEST_KEY = "hub_request"
 
 
+# the class of the field ``faststream.Context`` builds
+_ContextField: type = type(Context())
+
+
+class _InlineContext(_ContextField):
+    """FastStream's ``Context``, resolved on the event loop.
+
+    fast_depends runs a custom field's plain ``use`` in a worker thread (``anyio.to_thread``),
+    one thread hop per message; a coroutine ``use`` it awaits in place. Routes are coroutines,
+    so only the awaited path is ever taken.
+    """
+
+    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        resolved: dict[str, Any] = _ContextField.use(self, **kwargs)
+        return resolved
+
+
 # a route parameter's default: the Request of the message being handled, which the error
 # policy builds once per delivery from the subscriber's queue (so the operation is named once,
 # where the route subscribes), the envelope and the vhost
-CURRENT_REQUEST: Any = Context(REQUEST_KEY)
+CURRENT_REQUEST: Any = _InlineContext(REQUEST_KEY)
 
 
 def request_of(raw: AbstractIncomingMessage, operation: str, channel: str | None = None,
