@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.store.backoffice_tables import (
@@ -12,6 +12,7 @@ from hub.store.backoffice_tables import (
     PaymentAuthorizationRow,
     ShipmentRow,
 )
+from hub.store.deferred import Deferred, ReadAhead
 
 
 class BackOfficeRecords:
@@ -41,8 +42,11 @@ class BackOfficeRecords:
 class AfterOrder:
     """Shipments, activity status and the customer mails of an order."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, deferred: Deferred | None = None,
+                 ahead: ReadAhead | None = None) -> None:
         self._session = session
+        self._deferred = deferred or Deferred.on(session)
+        self._ahead = ahead
 
     async def shipment(self, shipment_id: str) -> ShipmentRow | None:
         return await self._session.get(ShipmentRow, shipment_id)
@@ -66,10 +70,15 @@ class AfterOrder:
         self._session.add(row)
 
     async def mailed(self, order_id: str, topic: str) -> bool:
+        if self._ahead is not None and (
+                known := self._ahead.mailed(order_id, topic, self._deferred)) is not None:
+            return known
+        if self._deferred.mail_waits(order_id, topic):
+            return True
         return await self._session.get(CustomerMailRow, (order_id, topic)) is not None
 
     async def remember_mail(self, order_id: str, topic: str, message_id: str) -> None:
-        # inserted at once: two workers mailing the same thing collide on the key, one wins
-        await self._session.execute(insert(CustomerMailRow), [{
+        # inserted at commit: two workers mailing the same thing collide on the key, one wins
+        self._deferred.add(CustomerMailRow, {
             "order_id": order_id, "topic": topic, "message_id": message_id,
-            "created_at": datetime.now(UTC)}])
+            "created_at": datetime.now(UTC)})

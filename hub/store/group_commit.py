@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from hub.canonical.catalog import Product
 from hub.mappers.customer_mail import MailTemplates
 from hub.store.database import Database
+from hub.store.deferred import Deferred, ReadAhead
 from hub.store.outbox import Outbox, OutgoingMessage, write_outbox
 from hub.store.repositories import Inbox
 from hub.store.unit_of_work import AfterCommit, UnitOfWork
@@ -40,6 +41,8 @@ class _Batch:
     outbox: list[OutgoingMessage] = field(default_factory=list)
     # catalog products read by the batch's requests (see `Catalog`)
     products: dict[str, Product | None] = field(default_factory=dict)
+    # order heads and e-mail records read for the batch's requests at once
+    ahead: ReadAhead = field(default_factory=ReadAhead)
 
 
 @dataclass
@@ -48,6 +51,8 @@ class _Turn:
     done: asyncio.Future[None]
     # (caller, message_id) of the request, when its unit of work said it
     request: tuple[str, str] | None = None
+    # the order it reads, when its unit of work said it
+    order_id: str | None = None
 
     def end(self) -> None:
         if not self.done.done():
@@ -92,9 +97,10 @@ class GroupCommit:
         if self.batches:
             log.info("group commit: %d requests in %d transactions", self.turns, self.batches)
 
-    def take_turn(self, request: tuple[str, str] | None = None) -> _Turn:
+    def take_turn(self, request: tuple[str, str] | None = None,
+                  order_id: str | None = None) -> _Turn:
         loop = asyncio.get_running_loop()
-        turn = _Turn(loop.create_future(), loop.create_future(), request)
+        turn = _Turn(loop.create_future(), loop.create_future(), request, order_id)
         self._waiting.append(turn)
         self._arrived.set()
         return turn
@@ -122,9 +128,11 @@ class GroupCommit:
                     if turn.granted.done():
                         continue  # its request was cancelled while it waited
                     await self._look_up_inbox(batch, turn)
+                    await self._look_up_orders(batch, turn)
                     turn.granted.set_result(batch)
                     await turn.done
                     taken += 1
+                await Deferred.on(session).insert(session)
                 await batch.inbox.flush()
                 await write_outbox(session, batch.outbox)
                 await session.commit()
@@ -152,6 +160,13 @@ class GroupCommit:
         waiting = [t.request for t in self._waiting if t.request is not None]
         await batch.inbox.look_up([turn.request, *waiting[: self._max_batch]])
 
+    async def _look_up_orders(self, batch: _Batch, turn: _Turn) -> None:
+        """Read the order heads and e-mails of this turn and every turn waiting, at once."""
+        if turn.order_id is None or turn.order_id in batch.ahead.heads:
+            return
+        waiting = [t.order_id for t in self._waiting if t.order_id is not None]
+        await batch.ahead.look_up(batch.session, [turn.order_id, *waiting[: self._max_batch]])
+
     async def _next(self, deadline: float) -> _Turn | None:
         """The next waiting turn, or None when none arrives before ``deadline``."""
         loop = asyncio.get_running_loop()
@@ -178,14 +193,18 @@ class GroupedUnitOfWork(UnitOfWork):
         self._alone = False
         self._turn: _Turn | None = None
         self._request: tuple[str, str] | None = None
+        self._order_id: str | None = None
 
     def expect_request(self, caller: str, message_id: str) -> None:
         self._request = (caller, message_id)
 
+    def expect_order(self, order_id: str) -> None:
+        self._order_id = order_id
+
     async def __aenter__(self) -> Self:
         if self._alone:
             return await super().__aenter__()
-        turn = self._group.take_turn(self._request)
+        turn = self._group.take_turn(self._request, self._order_id)
         try:
             batch = await turn.granted
         except asyncio.CancelledError:
@@ -194,9 +213,10 @@ class GroupedUnitOfWork(UnitOfWork):
             raise
         self._turn, self._batch = turn, batch
         try:
-            self._bind(batch.session, batch.inbox, batch.products)
+            self._bind(batch.session, batch.inbox, batch.products, batch.ahead)
             self._remembered = batch.inbox.remembered()
             self._savepoint: AsyncSessionTransaction = await self.session.begin_nested()
+            self.deferred.begin_turn()
         except BaseException:
             self._end_turn()
             raise
@@ -226,6 +246,7 @@ class GroupedUnitOfWork(UnitOfWork):
             return
         await self._undo()
         self._savepoint = await self.session.begin_nested()
+        self.deferred.begin_turn()
 
     async def commit(self) -> None:
         """Keep this request's work in the batch, then wait until the batch has committed."""
@@ -240,6 +261,7 @@ class GroupedUnitOfWork(UnitOfWork):
             finally:
                 self._end_turn()
             raise
+        self.deferred.keep_turn()
         self._batch.outbox.extend(self.outbox.messages)
         self._end_turn()
         await self._outcome()
@@ -247,6 +269,8 @@ class GroupedUnitOfWork(UnitOfWork):
     async def _undo(self) -> None:
         if self._savepoint.is_active:
             await self._savepoint.rollback()
+        if self.deferred.in_turn:
+            self.deferred.drop_turn()
         self._batch.inbox.forget(self._batch.inbox.remembered() - self._remembered)
         self.catalog.forget()
         self.outbox = Outbox(self.session, self.correlation_id)

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.canonical.orders import Order
+from hub.store.deferred import Deferred, ReadAhead, is_unknown
 from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
 
 _KEY_LIMIT = 200  # inbox.message_id
@@ -90,12 +91,18 @@ def inbox_key(message_id: str) -> str:
 
 
 class Orders:
-    """Order heads, revisions and their lines."""
+    """Order heads, revisions and their lines; new rows wait to be inserted (`Deferred`)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, deferred: Deferred | None = None,
+                 ahead: ReadAhead | None = None) -> None:
         self._session = session
+        self._deferred = deferred or Deferred.on(session)
+        self._ahead = ahead
 
     async def head(self, order_id: str, *, lock: bool = False) -> OrderHeadRow | None:
+        if self._ahead is not None and not is_unknown(
+                found := self._ahead.head(order_id, self._deferred)):
+            return found
         query = select(OrderHeadRow).where(OrderHeadRow.order_id == order_id)
         if lock:
             query = query.with_for_update()
@@ -125,19 +132,18 @@ class Orders:
         return list((await self._session.execute(query)).scalars())
 
     async def add_revision(self, order: Order, status: str, line_status: str) -> None:
-        """Store one whole revision with every line in ``line_status`` (two statements)."""
-        await self._session.execute(insert(OrderRow), [{
+        """Store one whole revision with every line in ``line_status`` (inserted at commit)."""
+        self._deferred.add(OrderRow, {
             "order_id": order.order_id, "revision": order.revision, "kind": order.kind,
             "account_id": order.account_id, "partner_id": order.partner_id,
             "currency": order.currency, "status": status, "total": order.total(),
             "submitted_at": order.submitted_at, "document": order.model_dump(mode="json"),
-            "created_at": datetime.now(UTC)}])
-        if order.items:
-            await self._session.execute(insert(OrderLineRow), [
-                {"order_id": order.order_id, "revision": order.revision,
-                 "line_id": item.line_id, "position": n, "status": line_status,
-                 "asset_id": item.asset_id, "reason": None, "systems": {}}
-                for n, item in enumerate(order.items)])
+            "created_at": datetime.now(UTC)})
+        for n, item in enumerate(order.items):
+            self._deferred.add(OrderLineRow, {
+                "order_id": order.order_id, "revision": order.revision,
+                "line_id": item.line_id, "position": n, "status": line_status,
+                "asset_id": item.asset_id, "reason": None, "systems": {}})
 
     async def supersede(self, order_id: str, revision: int) -> None:
         """Mark a revision and its lines superseded by a newer one."""
@@ -147,15 +153,14 @@ class Orders:
         for line in await self.lines(order_id, revision):
             line.status = "superseded"
 
-    def add_head(self, order: Order, status: str) -> OrderHeadRow:
-        head = OrderHeadRow(
-            order_id=order.order_id, account_id=order.account_id,
-            current_revision=order.revision, status=status, point_of_no_return=False,
-            pending_revision=None, submitted_at=order.submitted_at, updated_at=datetime.now(UTC),
-        )
-        self._session.add(head)
-        self._remember_status(head)
-        return head
+    def add_head(self, order: Order, status: str) -> None:
+        """The head of a new order (inserted at commit; `head` finds it before)."""
+        now = datetime.now(UTC)
+        self._deferred.add(OrderHeadRow, {
+            "order_id": order.order_id, "account_id": order.account_id,
+            "current_revision": order.revision, "status": status, "point_of_no_return": False,
+            "pending_revision": None, "submitted_at": order.submitted_at, "updated_at": now})
+        self._remember_status(order.order_id, order.revision, status)
 
     def set_status(self, head: OrderHeadRow, status: str) -> None:
         """The order's new status, kept in its history when it changed."""
@@ -163,13 +168,13 @@ class Orders:
             return
         head.status = status
         head.updated_at = datetime.now(UTC)
-        self._remember_status(head)
+        self._remember_status(head.order_id, head.current_revision, status)
 
     async def history(self, order_id: str) -> list[OrderStatusRow]:
         query = (select(OrderStatusRow).where(OrderStatusRow.order_id == order_id)
                  .order_by(OrderStatusRow.at, OrderStatusRow.id))
         return list((await self._session.execute(query)).scalars())
 
-    def _remember_status(self, head: OrderHeadRow) -> None:
-        self._session.add(OrderStatusRow(order_id=head.order_id, revision=head.current_revision,
-                                         status=head.status, at=datetime.now(UTC)))
+    def _remember_status(self, order_id: str, revision: int, status: str) -> None:
+        self._deferred.add(OrderStatusRow, {"order_id": order_id, "revision": revision,
+                                            "status": status, "at": datetime.now(UTC)})

@@ -13,6 +13,7 @@ from hub.store.asset_repository import Assets
 from hub.store.backoffice_repository import AfterOrder, BackOfficeRecords
 from hub.store.catalog_repository import Catalog
 from hub.store.database import READ_ONLY, Database
+from hub.store.deferred import Deferred, ReadAhead
 from hub.store.outbox import Outbox, OutgoingMessage
 from hub.store.partner_repository import OpportunityLinks, Partners
 from hub.store.repositories import Inbox, Orders
@@ -35,6 +36,7 @@ class UnitOfWork:
     after_order: AfterOrder
     soap_credentials: SoapCredentials
     catalog: Catalog
+    deferred: Deferred
 
     def __init__(
         self, database: Database, after_commit: AfterCommit, correlation_id: str | None = None,
@@ -64,18 +66,23 @@ class UnitOfWork:
         in one query. Alone, a unit of work looks it up when asked.
         """
 
+    def expect_order(self, order_id: str) -> None:
+        """Say which order's head and e-mails this unit of work will read (as above)."""
+
     def _bind(self, session: AsyncSession, inbox: Inbox | None,
-              products: dict[str, Product | None] | None = None) -> None:
+              products: dict[str, Product | None] | None = None,
+              ahead: ReadAhead | None = None) -> None:
         """Open the repositories on ``session`` (shared by a group commit's requests)."""
         self.session = session
+        self.deferred = Deferred.on(session)
         self.inbox = inbox or Inbox(session)
-        self.orders = Orders(session)
+        self.orders = Orders(session, self.deferred, ahead)
         self.assets = Assets(session)
         self.outbox = Outbox(session, self.correlation_id)
         self.partners = Partners(session)
         self.opportunities = OpportunityLinks(session)
         self.backoffice = BackOfficeRecords(session)
-        self.after_order = AfterOrder(session)
+        self.after_order = AfterOrder(session, self.deferred, ahead)
         self.soap_credentials = SoapCredentials(session)
         self.catalog = Catalog(session, products)
 
@@ -92,11 +99,13 @@ class UnitOfWork:
     async def rollback(self) -> None:
         """Forget everything this transaction did so far, outbox included; it stays open."""
         await self.session.rollback()
+        self.deferred.forget()
         self.outbox = Outbox(self.session, self.correlation_id)
 
     async def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work keeps nothing; open a writer")
+        await self.deferred.insert(self.session)
         await self.inbox.flush()
         written = await self.outbox.flush()
         await self.session.commit()

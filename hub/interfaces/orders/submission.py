@@ -84,6 +84,7 @@ async def submit_order(
                                    hold_reason if status == "held" and hold_reason ==
                                    CREDIT_REVIEW else None)
 
+    uow.expect_order(submitted.order_id)
     return await exactly_once(uow, request, use_case, _order_rejected(submitted, request))
 
 

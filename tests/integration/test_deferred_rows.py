@@ -1,0 +1,220 @@
+"""Rows inserted at commit (`hub/store/deferred.py`) and the heads and e-mails read ahead.
+
+A request's new order rows wait until its batch commits; whatever reads the tables before that
+finds them, a request rolled back drops its own rows and never its neighbours', even when a
+read of its own inserted them inside its savepoint.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.canonical.orders import Order
+from hub.store.backoffice_tables import CustomerMailRow
+from hub.store.database import Database, open_database
+from hub.store.group_commit import GroupCommit
+from hub.store.tables import OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
+from hub.store.unit_of_work import UnitOfWork
+from tests.support.factories import a_line, an_order
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    database = open_database(database_url)
+    yield database
+    await database.dispose()
+
+
+def order(order_id: str) -> Order:
+    return Order.model_validate(an_order(order_id=order_id, items=[
+        a_line("1"), a_line("2", parent_line_id="1")]))
+
+
+async def store_new(uow: UnitOfWork, new: Order) -> None:
+    """What accepting a new order writes: head, history, revision, lines, the e-mail record."""
+    uow.orders.add_head(new, "acknowledged")
+    await uow.orders.add_revision(new, "acknowledged", line_status="acknowledged")
+    await uow.after_order.remember_mail(new.order_id, "acknowledged", f"mail-{new.order_id}")
+
+
+async def counts(database: Database, order_id: str) -> dict[str, int]:
+    tables = {"heads": OrderHeadRow, "history": OrderStatusRow, "revisions": OrderRow,
+              "lines": OrderLineRow, "mails": CustomerMailRow}
+    async with database.sessions() as session:
+        return {name: await session.scalar(
+            select(func.count()).select_from(table).where(table.order_id == order_id))
+            for name, table in tables.items()}
+
+
+STORED = {"heads": 1, "history": 1, "revisions": 1, "lines": 2, "mails": 1}
+NOTHING = dict.fromkeys(STORED, 0)
+
+
+async def in_one_batch(database: Database, *requests) -> GroupCommit:  # type: ignore[no-untyped-def]
+    """Run the requests one after the other as turns of one group-commit batch."""
+    group = GroupCommit(database, lambda _: None, max_batch=10, max_wait=1.0)
+    await group.start()
+    try:
+        previous: asyncio.Event | None = None
+        tasks = []
+        for request in requests:
+            done = asyncio.Event()
+            tasks.append(asyncio.create_task(_after(previous, request, group, done)))
+            previous = done
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+    finally:
+        await group.stop()
+    return group
+
+
+async def _after(previous: asyncio.Event | None, request, group: GroupCommit,  # type: ignore[no-untyped-def]
+                 done: asyncio.Event) -> None:
+    if previous is not None:
+        await previous.wait()
+    uow = group.unit_of_work()
+    try:
+        await request(uow, done)
+    finally:
+        done.set()
+
+
+async def test_a_crashed_request_that_read_its_neighbours_rows_does_not_lose_them(
+    database: Database,
+) -> None:
+    seen: dict[str, object] = {}
+
+    async def first(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            await store_new(uow, order("O-1"))
+            done.set()  # the next request takes its turn while this one waits for the commit
+            await uow.commit()
+
+    async def reader_that_crashes(uow: UnitOfWork, done: asyncio.Event) -> None:
+        async with uow:
+            # the read inserts the first request's rows, inside this request's savepoint
+            seen["lines"] = [line.line_id for line in await uow.orders.lines("O-1", 1)]
+            await store_new(uow, order("O-2"))
+            raise RuntimeError("crash after reading")
+
+    group = await in_one_batch(database, first, reader_that_crashes)
+
+    assert seen["lines"] == ["1", "2"]
+    assert group.batches == 1
+    assert await counts(database, "O-1") == STORED
+    assert await counts(database, "O-2") == NOTHING
+
+
+async def test_a_request_rolled_back_drops_only_its_own_rows(database: Database) -> None:
+    async def kept(uow: UnitOfWork, done: asyncio.Event) -> None:
+        async with uow:
+            await store_new(uow, order("O-1"))
+            done.set()
+            await uow.commit()
+
+    async def refused(uow: UnitOfWork, done: asyncio.Event) -> None:
+        async with uow:
+            await store_new(uow, order("O-2"))
+            await uow.rollback()  # a refusal: its turn goes on, without its rows
+            await uow.after_order.remember_mail("O-1", "refused", "mail-refused")
+            await uow.rollback()
+            await uow.commit()
+
+    group = await in_one_batch(database, kept, refused)
+
+    assert group.batches == 1
+    assert await counts(database, "O-1") == STORED
+    assert await counts(database, "O-2") == NOTHING
+
+
+async def test_a_later_request_of_the_batch_sees_the_head_and_mail_an_earlier_one_added(
+    database: Database,
+) -> None:
+    async with UnitOfWork(database, lambda _: None) as uow:
+        await store_new(uow, order("O-OLD"))
+        await uow.commit()
+    seen: dict[str, object] = {}
+
+    async def adds(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            assert await uow.orders.head("O-1") is None  # read ahead: no such order yet
+            await store_new(uow, order("O-1"))
+            done.set()
+            await uow.commit()
+
+    async def resends(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            head = await uow.orders.head("O-1", lock=True)
+            seen["head"] = None if head is None else (head.order_id, head.status)
+            seen["mailed"] = await uow.after_order.mailed("O-1", "acknowledged")
+            seen["other topic"] = await uow.after_order.mailed("O-1", "completed")
+            done.set()
+            await uow.commit()
+
+    async def reads_old(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-OLD")
+        async with uow:
+            head = await uow.orders.head("O-OLD")
+            seen["old head"] = None if head is None else head.status
+            seen["old mailed"] = await uow.after_order.mailed("O-OLD", "acknowledged")
+            await uow.commit()
+
+    group = await in_one_batch(database, adds, resends, reads_old)
+
+    assert group.batches == 1
+    assert seen == {"head": ("O-1", "acknowledged"), "mailed": True, "other topic": False,
+                    "old head": "acknowledged", "old mailed": True}
+    assert await counts(database, "O-1") == STORED
+
+
+async def test_a_head_changed_by_a_request_rolled_back_is_read_again(database: Database) -> None:
+    async with UnitOfWork(database, lambda _: None) as uow:
+        await store_new(uow, order("O-1"))
+        await uow.commit()
+    seen: dict[str, str] = {}
+
+    async def changes_then_crashes(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            head = await uow.orders.head("O-1", lock=True)
+            assert head is not None
+            uow.orders.set_status(head, "cancelled")
+            await uow.session.flush()
+            raise RuntimeError("crash after changing the head")
+
+    async def reads(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            head = await uow.orders.head("O-1", lock=True)
+            assert head is not None
+            seen["status"] = head.status
+            await uow.commit()
+
+    await in_one_batch(database, changes_then_crashes, reads)
+
+    assert seen == {"status": "acknowledged"}
+    assert await counts(database, "O-1") == STORED  # the crashed status change left no history
+
+
+async def test_alone_a_unit_of_work_reads_what_it_added_and_a_rollback_forgets_it(
+    database: Database,
+) -> None:
+    async with UnitOfWork(database, lambda _: None) as uow:
+        await store_new(uow, order("O-1"))
+        head = await uow.orders.head("O-1")
+        lines = await uow.orders.lines("O-1", 1)
+        assert head is not None and [line.line_id for line in lines] == ["1", "2"]
+        assert await uow.after_order.mailed("O-1", "acknowledged")
+        await uow.rollback()
+        assert await uow.orders.head("O-1") is None
+        assert not await uow.after_order.mailed("O-1", "acknowledged")
+        await store_new(uow, order("O-2"))
+        await uow.commit()
+    assert await counts(database, "O-1") == NOTHING
+    assert await counts(database, "O-2") == STORED
