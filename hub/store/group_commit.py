@@ -127,8 +127,16 @@ class GroupCommit:
                 while taken < self._max_batch and (turn := await self._next(deadline)):
                     if turn.granted.done():
                         continue  # its request was cancelled while it waited
-                    await self._look_up_inbox(batch, turn)
-                    await self._look_up_orders(batch, turn)
+                    try:
+                        await self._look_up_inbox(batch, turn)
+                        await self._look_up_orders(batch, turn)
+                    except BaseException as exc:
+                        # the request learns why (it is requeued); the batch fails with it
+                        if isinstance(exc, Exception):
+                            turn.granted.set_exception(exc)
+                        else:
+                            turn.granted.cancel()
+                        raise
                     turn.granted.set_result(batch)
                     await turn.done
                     taken += 1

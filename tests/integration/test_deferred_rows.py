@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from hub.canonical.orders import Order
 from hub.store.backoffice_tables import CustomerMailRow
 from hub.store.database import Database, open_database
+from hub.store.deferred import ReadAhead
 from hub.store.group_commit import GroupCommit
 from hub.store.tables import OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
 from hub.store.unit_of_work import UnitOfWork
@@ -218,3 +219,32 @@ async def test_alone_a_unit_of_work_reads_what_it_added_and_a_rollback_forgets_i
         await uow.commit()
     assert await counts(database, "O-1") == NOTHING
     assert await counts(database, "O-2") == STORED
+
+
+async def test_a_request_whose_read_ahead_fails_gets_the_error_and_the_next_one_goes_on(
+    database: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    failures = [ConnectionError("the database went away")]
+    look_up = ReadAhead.look_up
+
+    async def failing_once(self: ReadAhead, session, order_ids):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        await look_up(self, session, order_ids)
+
+    monkeypatch.setattr(ReadAhead, "look_up", failing_once)
+    group = GroupCommit(database, lambda _: None, max_batch=10, max_wait=0.05)
+    await group.start()
+    try:
+        uow = group.unit_of_work()
+        uow.expect_order("O-1")
+        with pytest.raises(ConnectionError, match="went away"):
+            await asyncio.wait_for(uow.__aenter__(), 10)  # answered, not left waiting
+        again = group.unit_of_work()
+        again.expect_order("O-1")
+        async with again:
+            await store_new(again, order("O-1"))
+            await asyncio.wait_for(again.commit(), 10)
+    finally:
+        await group.stop()
+    assert await counts(database, "O-1") == STORED
