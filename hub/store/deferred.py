@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.util import find_tables
 
 from hub.store.backoffice_tables import CustomerMailRow
 from hub.store.tables import Base, OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
@@ -27,7 +28,12 @@ from hub.store.tables import Base, OrderHeadRow, OrderLineRow, OrderRow, OrderSt
 TABLES: tuple[type[Base], ...] = (
     OrderHeadRow, OrderStatusRow, OrderRow, OrderLineRow, CustomerMailRow,
 )
+_NAMES = {table.__tablename__: table for table in TABLES}
+# what must be in the database before a table's rows can be: the lines' revisions
+_NEEDS = {OrderLineRow: (OrderRow,)}
 _KEY = "hub.deferred"
+# an execution option: the statement knows the waiting rows and answers for them itself
+READS_PAST_WAITING_ROWS = "hub_reads_past_waiting_rows"
 
 Rows = dict[type[Base], list[dict[str, Any]]]
 
@@ -107,12 +113,15 @@ class Deferred:
         """Insert every waiting row (at commit): one statement per table that has rows."""
         await session.run_sync(self.insert_now)
 
-    def insert_now(self, session: Session) -> None:
-        if not self:
-            return
+    def insert_now(self, session: Session, tables: Iterable[type[Base]] = TABLES) -> None:
+        """Insert the waiting rows of ``tables`` (and of the tables they need) now."""
+        wanted = set(tables)
+        wanted.update(*(_NEEDS.get(table, ()) for table in tables))
         early = self.in_turn
-        waiting = [(table, self.kept[table], self.turn[table]) for table in TABLES]
-        self.kept, self.turn = _rows(), _rows()
+        waiting = [(table, self.kept[table], self.turn[table]) for table in TABLES
+                   if table in wanted]
+        for table, _, _ in waiting:
+            self.kept[table], self.turn[table] = [], []
         self._inserting = True
         try:
             for table, kept, turn in waiting:
@@ -134,10 +143,21 @@ class Deferred:
 
 @event.listens_for(Session, "do_orm_execute")
 def _insert_before_reading(state: ORMExecuteState) -> None:
-    """Whatever a statement reads, the rows the transaction added are in the tables first."""
+    """Whatever a statement reads, the rows the transaction added to its tables are there first.
+
+    A statement that names none of those tables inserts nothing; one whose tables cannot be
+    told (text) inserts every waiting row.
+    """
     deferred = state.session.info.get(_KEY)
-    if deferred is not None and not deferred._inserting and deferred:
+    if (deferred is None or deferred._inserting or not deferred
+            or state.execution_options.get(READS_PAST_WAITING_ROWS)):
+        return
+    named = {getattr(table, "name", None) for table in find_tables(
+        state.statement, check_columns=True, include_crud=True)}
+    if not named - {None}:
         deferred.insert_now(state.session)
+    elif touched := [_NAMES[name] for name in named if name in _NAMES]:
+        deferred.insert_now(state.session, touched)
 
 
 _UNKNOWN: Any = object()
@@ -160,12 +180,15 @@ class ReadAhead:
         ids = set(order_ids) - self.heads.keys()
         if not ids:
             return
+        # what waits to be inserted is not needed here: `head` and `mailed` look at it first
+        past = {READS_PAST_WAITING_ROWS: True}
         query = select(OrderHeadRow).where(OrderHeadRow.order_id.in_(ids)).with_for_update()
-        found = {row.order_id: row for row in (await session.execute(query)).scalars()}
+        found = {row.order_id: row for row in
+                 (await session.execute(query, execution_options=past)).scalars()}
         mails = select(CustomerMailRow.order_id, CustomerMailRow.topic).where(
             CustomerMailRow.order_id.in_(ids))
         topics: dict[str, set[str]] = {order_id: set() for order_id in ids}
-        for order_id, topic in await session.execute(mails):
+        for order_id, topic in await session.execute(mails, execution_options=past):
             topics[order_id].add(topic)
         self.heads.update({order_id: found.get(order_id) for order_id in ids})
         self.mails.update(topics)

@@ -9,14 +9,14 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, literal, select, text
 
 from hub.canonical.orders import Order
 from hub.store.backoffice_tables import CustomerMailRow
 from hub.store.database import Database, open_database
 from hub.store.deferred import ReadAhead
 from hub.store.group_commit import GroupCommit
-from hub.store.tables import OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
+from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
 from hub.store.unit_of_work import UnitOfWork
 from tests.support.factories import a_line, an_order
 
@@ -247,4 +247,24 @@ async def test_a_request_whose_read_ahead_fails_gets_the_error_and_the_next_one_
             await asyncio.wait_for(again.commit(), 10)
     finally:
         await group.stop()
+    assert await counts(database, "O-1") == STORED
+
+
+async def test_any_read_of_the_tables_sees_the_waiting_rows(database: Database) -> None:
+    async with UnitOfWork(database, lambda _: None) as uow:
+        await store_new(uow, order("O-1"))
+        # a statement of another table leaves them waiting ...
+        assert await uow.session.scalar(select(func.count()).select_from(InboxRow)) == 0
+        assert uow.deferred
+        # ... one that names a table in a subquery, or in text SQL, finds them
+        in_subquery = await uow.session.scalar(select(literal(1)).where(exists(
+            select(OrderHeadRow.order_id).where(OrderHeadRow.order_id == "O-1"))))
+        in_text = await uow.session.scalar(
+            text("SELECT count(*) FROM order_lines WHERE order_id = 'O-1'"))
+        mails = await uow.session.scalar(
+            select(func.count()).select_from(CustomerMailRow).where(
+                CustomerMailRow.order_id == "O-1"))
+        assert (in_subquery, in_text, mails) == (1, 2, 1)
+        assert not uow.deferred
+        await uow.commit()
     assert await counts(database, "O-1") == STORED
