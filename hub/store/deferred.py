@@ -56,6 +56,8 @@ class Deferred:
     inserted_heads: set[str] = field(default_factory=set)
     inserted_mails: set[tuple[str, str]] = field(default_factory=set)
     in_turn: bool = False
+    # whether the current request has its savepoint yet: it gets one only once it writes
+    savepoint_open: bool = False
     _inserting: bool = False
 
     @classmethod
@@ -87,6 +89,17 @@ class Deferred:
     def begin_turn(self) -> None:
         self.in_turn = True
 
+    def open_savepoint(self, session: Session) -> None:
+        """Give the current request its savepoint, before the first thing it writes.
+
+        A request that only reads and adds waiting rows (a new order) never needs one: its
+        rows are the batch's or dropped with nothing written. Called before a flush (the
+        flush then writes inside the savepoint) and before any other writing statement.
+        """
+        if self.in_turn and not self.savepoint_open:
+            self.savepoint_open = True
+            session.begin_nested()
+
     def keep_turn(self) -> None:
         """The request's savepoint was released: its rows are the batch's now."""
         for table in TABLES:
@@ -101,6 +114,7 @@ class Deferred:
 
     def _end_turn(self) -> None:
         self.turn, self.inserted_in_turn, self.in_turn = _rows(), _rows(), False
+        self.savepoint_open = False
 
     def forget(self) -> None:
         """A plain unit of work rolled back: nothing it added is kept."""
@@ -120,6 +134,13 @@ class Deferred:
         early = self.in_turn
         waiting = [(table, self.kept[table], self.turn[table]) for table in TABLES
                    if table in wanted]
+        if not any(kept or turn for _, kept, turn in waiting):
+            return
+        if early and any(turn for _, _, turn in waiting):
+            self.open_savepoint(session)  # the request's own rows must go with its savepoint
+        # neighbours' rows inserted inside the request's savepoint go back should it fail;
+        # outside it they are the batch's for good
+        early = early and self.savepoint_open
         for table, _, _ in waiting:
             self.kept[table], self.turn[table] = [], []
         self._inserting = True
@@ -128,7 +149,6 @@ class Deferred:
                 if rows := [*kept, *turn]:
                     session.execute(insert(table), rows)
                 if early:
-                    # inside the request's savepoint: put back the neighbours' should it fail
                     self.inserted_in_turn[table].extend(kept)
                 self._note_inserted(table, rows)
         finally:
@@ -141,6 +161,14 @@ class Deferred:
             self.inserted_mails.update((row["order_id"], row["topic"]) for row in rows)
 
 
+@event.listens_for(Session, "before_flush")
+def _savepoint_before_flushing(session: Session, *_: Any) -> None:
+    """The request's changes to loaded rows are written inside its savepoint."""
+    deferred = session.info.get(_KEY)
+    if deferred is not None:
+        deferred.open_savepoint(session)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _insert_before_reading(state: ORMExecuteState) -> None:
     """Whatever a statement reads, the rows the transaction added to its tables are there first.
@@ -149,8 +177,11 @@ def _insert_before_reading(state: ORMExecuteState) -> None:
     told (text) inserts every waiting row.
     """
     deferred = state.session.info.get(_KEY)
-    if (deferred is None or deferred._inserting or not deferred
-            or state.execution_options.get(READS_PAST_WAITING_ROWS)):
+    if deferred is None or deferred._inserting:
+        return
+    if not state.is_select:
+        deferred.open_savepoint(state.session)  # a write (or text SQL) of the request
+    if not deferred or state.execution_options.get(READS_PAST_WAITING_ROWS):
         return
     named = {getattr(table, "name", None) for table in find_tables(
         state.statement, check_columns=True, include_crud=True)}

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.canonical.catalog import Product
 from hub.mappers.customer_mail import MailTemplates
@@ -223,7 +223,7 @@ class GroupedUnitOfWork(UnitOfWork):
         try:
             self._bind(batch.session, batch.inbox, batch.products, batch.ahead)
             self._remembered = batch.inbox.remembered()
-            self._savepoint: AsyncSessionTransaction = await self.session.begin_nested()
+            # no SAVEPOINT yet: the request gets one before it first writes (`Deferred`)
             self.deferred.begin_turn()
         except BaseException:
             self._end_turn()
@@ -253,7 +253,6 @@ class GroupedUnitOfWork(UnitOfWork):
             await super().rollback()
             return
         await self._undo()
-        self._savepoint = await self.session.begin_nested()
         self.deferred.begin_turn()
 
     async def commit(self) -> None:
@@ -262,7 +261,12 @@ class GroupedUnitOfWork(UnitOfWork):
             await super().commit()
             return
         try:
-            await self._savepoint.commit()
+            session = self.session
+            if session.new or session.dirty or session.deleted:
+                await session.flush()  # opens the request's savepoint first
+            if self.deferred.savepoint_open and (
+                    savepoint := session.get_nested_transaction()) is not None:
+                await savepoint.commit()
         except BaseException:
             try:
                 await self._undo()
@@ -275,8 +279,12 @@ class GroupedUnitOfWork(UnitOfWork):
         await self._outcome()
 
     async def _undo(self) -> None:
-        if self._savepoint.is_active:
-            await self._savepoint.rollback()
+        if self.deferred.savepoint_open:
+            savepoint = self.session.get_nested_transaction()
+            if savepoint is not None and savepoint.is_active:
+                await savepoint.rollback()
+        else:
+            _forget_unwritten(self.session)
         if self.deferred.in_turn:
             self.deferred.drop_turn()
         self._batch.inbox.forget(self._batch.inbox.remembered() - self._remembered)
@@ -295,3 +303,15 @@ class GroupedUnitOfWork(UnitOfWork):
             # a neighbour (or this request) collided with another worker's commit: alone now
             self._alone = True
             raise
+
+
+def _forget_unwritten(session: AsyncSession) -> None:
+    """Undo, in memory, what a request without a savepoint changed and never wrote.
+
+    Rows it added or deleted leave the session (a deleted row stays in the database); rows it
+    changed are expired, so the next reader loads them as they are.
+    """
+    for row in [*session.new, *session.deleted]:
+        session.expunge(row)
+    for row in list(session.dirty):
+        session.expire(row)

@@ -7,9 +7,10 @@ read of its own inserted them inside its savepoint.
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import exists, func, literal, select, text
+from sqlalchemy import event, exists, func, insert, literal, select, text
 
 from hub.canonical.orders import Order
 from hub.store.backoffice_tables import CustomerMailRow
@@ -97,9 +98,9 @@ async def test_a_crashed_request_that_read_its_neighbours_rows_does_not_lose_the
 
     async def reader_that_crashes(uow: UnitOfWork, done: asyncio.Event) -> None:
         async with uow:
-            # the read inserts the first request's rows, inside this request's savepoint
-            seen["lines"] = [line.line_id for line in await uow.orders.lines("O-1", 1)]
             await store_new(uow, order("O-2"))
+            # the read inserts the first request's rows with its own, inside its savepoint
+            seen["lines"] = [line.line_id for line in await uow.orders.lines("O-1", 1)]
             raise RuntimeError("crash after reading")
 
     group = await in_one_batch(database, first, reader_that_crashes)
@@ -268,3 +269,76 @@ async def test_any_read_of_the_tables_sees_the_waiting_rows(database: Database) 
         assert not uow.deferred
         await uow.commit()
     assert await counts(database, "O-1") == STORED
+
+
+async def test_a_refused_change_never_written_is_forgotten_without_a_savepoint(
+    database: Database,
+) -> None:
+    async with UnitOfWork(database, lambda _: None) as uow:
+        await store_new(uow, order("O-1"))
+        await uow.commit()
+    seen: dict[str, object] = {}
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+
+    async def changes_then_refuses(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            head = await uow.orders.head("O-1", lock=True)
+            assert head is not None
+            uow.orders.set_status(head, "cancelled")  # changed in memory, never flushed
+            await uow.rollback()  # refused
+            done.set()
+            await uow.commit()
+
+    async def new_order(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-2")
+        async with uow:
+            await store_new(uow, order("O-2"))
+            done.set()
+            await uow.commit()
+
+    async def reads(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            head = await uow.orders.head("O-1", lock=True)
+            seen["status"] = None if head is None else head.status
+            await uow.commit()
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        group = await in_one_batch(database, changes_then_refuses, new_order, reads)
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+
+    assert group.batches == 1
+    assert seen == {"status": "acknowledged"}
+    assert "SAVEPOINT" not in statements  # none of them wrote before its commit
+    assert await counts(database, "O-1") == STORED  # no history of the refused change
+    assert await counts(database, "O-2") == STORED
+
+
+async def test_a_request_that_wrote_by_statement_then_crashed_leaves_nothing(
+    database: Database,
+) -> None:
+    async def kept(uow: UnitOfWork, done: asyncio.Event) -> None:
+        async with uow:
+            await store_new(uow, order("O-1"))
+            done.set()
+            await uow.commit()
+
+    async def writes_then_crashes(uow: UnitOfWork, done: asyncio.Event) -> None:
+        async with uow:
+            await uow.session.execute(insert(InboxRow), [{
+                "caller": "front-office", "message_id": "never-kept", "operation": "order.get",
+                "reply": {}, "created_at": datetime.now(UTC)}])
+            raise RuntimeError("crash after writing")
+
+    group = await in_one_batch(database, kept, writes_then_crashes)
+
+    assert group.batches == 1
+    assert await counts(database, "O-1") == STORED
+    async with database.sessions() as session:
+        assert await session.get(InboxRow, ("front-office", "never-kept")) is None
