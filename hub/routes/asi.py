@@ -14,10 +14,10 @@ from hub.interfaces.orders.submission import OrderPolicy
 from hub.interfaces.partners.calls import PartnerCalls
 from hub.interfaces.ports import BackOffice
 from hub.interfaces.request import Request
+from hub.routes.envelope import request_body
 from hub.routes.policy import ErrorPolicy
 from hub.settings import FULFILMENT_SYSTEMS
 from hub.store.unit_of_work import UnitOfWork
-from hub.strict_json import read_json
 
 
 @dataclass
@@ -67,4 +67,4 @@ async def strict_body(message: Any) -> Any:
     64 bits into a float; the hub's reader keeps it whole, so its field refuses it by name.
     A coroutine: FastStream runs a plain function in a worker thread, a hop per message.
     """
-    return read_json(message.body)
+    return request_body(message.body)

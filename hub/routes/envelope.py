@@ -1,5 +1,6 @@
 """Reading the AMQP envelope of an ASI request (docs/contract.md: Envelope)."""
 
+from contextvars import ContextVar
 from typing import Any
 
 from aio_pika.abc import AbstractIncomingMessage
@@ -15,6 +16,9 @@ JSON_TYPES = (None, "application/json")
 MAX_ID_LENGTH = 200
 # the partner employee acting on a partner's vhost
 ACTING_USER_HEADER = "x-acting-user"
+
+# the body of the delivery this task handles, as `unreadable` read it: read once, not twice
+_READ: ContextVar[tuple[bytes, Any] | None] = ContextVar("hub_request_body", default=None)
 
 # the context key under which the error policy hands each route its Request
 REQUEST_KEY = "hub_request"
@@ -92,7 +96,16 @@ def unreadable(raw: AbstractIncomingMessage, max_bytes: int) -> HubError | None:
         return refused.problem
     if not isinstance(body, dict):
         return error("request.not_object", "the body must be a JSON object")
+    _READ.set((raw.body, body))
     return unidentifiable(raw)
+
+
+def request_body(data: bytes) -> Any:
+    """The body as `unreadable` read it for this delivery, or read now when it did not."""
+    read = _READ.get()
+    if read is not None and read[0] is data:
+        return read[1]
+    return read_json(data)
 
 
 def subject_of(raw: AbstractIncomingMessage) -> dict[str, Any]:
