@@ -85,15 +85,14 @@ class Partners:
     async def remove_user(self, row: PartnerUserRow) -> None:
         await self._session.delete(row)
 
-    async def serving(self, account_id: str) -> list[PartnerProfile]:
-        """Approved partners that may act on ``account_id``: assigned to them, or their own."""
+    async def serving(self, account_id: str) -> list[str]:
+        """The ids of the approved partners that may act on ``account_id``: assigned, or own."""
         assigned = select(PartnerAccountRow.partner_id).where(
             PartnerAccountRow.account_id == account_id)
-        query = select(PartnerRow).where(
+        query = select(PartnerRow.partner_id).where(
             PartnerRow.status == "approved",
             (PartnerRow.own_account_id == account_id) | PartnerRow.partner_id.in_(assigned))
-        rows = (await self._session.execute(query.order_by(PartnerRow.partner_id))).scalars()
-        return [_profile(row, await self.accounts(row.partner_id)) for row in rows]
+        return list((await self._session.execute(query.order_by(PartnerRow.partner_id))).scalars())
 
 
 class OpportunityLinks:

@@ -20,10 +20,13 @@ async def event_recipients(uow: UnitOfWork, name: str, data: dict[str, Any]) -> 
     if name not in ORDER_EVENTS or not (order_id := data.get("order_id")):
         return []
     async with uow:
-        head = await uow.orders.head(str(order_id))
-        account_id = head.account_id if head is not None else data.get("account_id")
-        serving = [] if account_id is None else await uow.partners.serving(str(account_id))
-    partners = [p.partner_id for p in serving]
+        if name == "order.accepted" and data.get("account_id"):
+            # an accepted revision is of its order's account (another account is refused)
+            head, account_id = None, data["account_id"]
+        else:
+            head = await uow.orders.head(str(order_id))
+            account_id = head.account_id if head is not None else data.get("account_id")
+        partners = [] if account_id is None else await uow.partners.serving(str(account_id))
     if name == "order.rejected" and head is None and (sender := data.get("partner_id")):
         # a partner's refused new order exists nowhere: no other partner hears of it
         return [sender] if sender in partners else []
