@@ -24,7 +24,7 @@ from hub.delivery.partner_topology import (
     declare_partner_topology,
     vhost_url,
 )
-from hub.interfaces.partners.event_recipients import event_recipients
+from hub.interfaces.partners.event_recipients import recipients_of
 from hub.routes.asi import AsiRoutes
 from hub.routes.partner_channel import partner_channel_router
 from hub.settings import Settings
@@ -47,6 +47,9 @@ class PartnerVhosts:
         self._settings = settings
         self.brokers: dict[str, RabbitBroker] = {}
         self._lock = asyncio.Lock()
+        # events waiting for their recipients, and the one lookup running at a time
+        self._asked: list[tuple[str, dict[str, Any], asyncio.Future[list[str]]]] = []
+        self._lookup = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -104,16 +107,13 @@ class PartnerVhosts:
     async def forward(self, raw: AbstractIncomingMessage) -> None:
         """Copy one event into ``partner.events`` of every partner that should see it."""
         event = json.loads(raw.body)
+        recipients = await self._recipients(raw.routing_key or "", event.get("data") or {})
         async with self._lock:
-            # a reader: it sees what is committed (the event's order is) and never waits for
-            # the writer. As a writer's turn on SQLite it waited for a whole batch per event,
-            # and fell behind without end under load (85,000 events after a few benchmarks)
-            recipients = await event_recipients(
-                UnitOfWork(self._database, self._after_commit, read_only=True),
-                raw.routing_key or "", event.get("data") or {})
             missing = [p for p in recipients if p not in self.brokers]
         if missing:
             await self.reconcile()
+        if not recipients:
+            return
         body = partner_copy(raw)
         for partner_id in recipients:
             if (broker := self.brokers.get(partner_id)) is None:
@@ -123,6 +123,32 @@ class PartnerVhosts:
             await broker.publish(body, queue=PARTNER_EVENTS_QUEUE, persist=True,
                                  message_id=raw.message_id, correlation_id=raw.correlation_id,
                                  content_type="application/json", message_type=raw.type)
+
+    async def _recipients(self, name: str, data: dict[str, Any]) -> list[str]:
+        """Who receives the event; events that arrive during a lookup share the next one.
+
+        A reader: it sees what is committed (the event's order is) and never waits for the
+        writer. As a writer's turn on SQLite each event waited for a whole batch, and the
+        forwarding fell behind without end under load (85,000 events after a few benchmarks).
+        """
+        asked = asyncio.get_running_loop().create_future()
+        self._asked.append((name, data, asked))
+        async with self._lookup:
+            if not asked.done():
+                batch, self._asked = self._asked, []
+                try:
+                    found = await recipients_of(
+                        UnitOfWork(self._database, self._after_commit, read_only=True),
+                        [(event, body) for event, body, _ in batch])
+                except Exception as exc:  # noqa: BLE001 - each waiting event learns it
+                    for *_, waiting in batch:
+                        if not waiting.done():
+                            waiting.set_exception(exc)
+                else:
+                    for (*_, waiting), recipients in zip(batch, found, strict=True):
+                        if not waiting.done():
+                            waiting.set_result(recipients)
+        return await asked
 
     async def _keep_reconciling(self) -> None:
         while True:

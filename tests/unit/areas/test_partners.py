@@ -25,7 +25,7 @@ from hub.interfaces.partners.commerce import (
     partner_query_assets,
     partner_submit,
 )
-from hub.interfaces.partners.event_recipients import event_recipients
+from hub.interfaces.partners.event_recipients import event_recipients, recipients_of
 from hub.interfaces.partners.registry import (
     approve_partner,
     list_partners,
@@ -262,6 +262,26 @@ async def test_an_order_event_reaches_the_approved_partners_serving_its_account(
     assert await event_recipients(uow(), "order.rejected", refused) == [SHOP]
     assert await event_recipients(uow(), "order.rejected",
                                   refused | {"partner_id": OTHER}) == []
+
+
+async def test_the_recipients_of_many_events_are_read_in_one_transaction(prepared):
+    store = await prepared(three_partners)
+    await approve(store, "applicant", own_account_id=STORE)
+    await submit(store, a_partner_order("ORD-42", a_line("1", "PLAN-FAM")))
+    refused = {"order_id": "ORD-NONE", "account_id": ACCOUNT, "partner_id": SHOP}
+    events = [("order.accepted", {"order_id": "ORD-42", "account_id": ACCOUNT}),
+              ("order.accepted", {"order_id": "ORD-42"}),
+              ("order.rejected", refused),
+              ("partner.alert", {"partner_ids": [OTHER]}),
+              ("order.accepted", {"order_id": "ORD-9", "account_id": STORE}),
+              ("order.revised", {"order_id": "ORD-42"})]
+
+    together = await recipients_of(store.new_uow(), events)
+
+    assert together == [await event_recipients(store.new_uow(), name, data)
+                        for name, data in events]
+    serving = sorted(["applicant", OTHER, SHOP])
+    assert together == [serving, serving, [SHOP], [OTHER], ["applicant"], []]
 
 
 # --- the partner's own channel -----------------------------------------------------------
