@@ -43,6 +43,13 @@ async def store_new(uow: UnitOfWork, new: Order) -> None:
     await uow.after_order.remember_mail(new.order_id, "acknowledged", f"mail-{new.order_id}")
 
 
+async def committed(database: Database, order_id: str) -> None:
+    """A new order stored by a transaction of its own, before the batch under test."""
+    async with UnitOfWork(database, lambda _: None) as uow:
+        await store_new(uow, order(order_id))
+        await uow.commit()
+
+
 async def counts(database: Database, order_id: str) -> dict[str, int]:
     tables = {"heads": OrderHeadRow, "history": OrderStatusRow, "revisions": OrderRow,
               "lines": OrderLineRow, "mails": CustomerMailRow}
@@ -73,6 +80,19 @@ async def in_one_batch(database: Database, *requests) -> GroupCommit:  # type: i
     return group
 
 
+def storing(order_id: str):  # type: ignore[no-untyped-def]
+    """A request that stores a new order and lets the next one take its turn before it commits."""
+
+    async def request(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order(order_id)
+        async with uow:
+            await store_new(uow, order(order_id))
+            done.set()  # the next request takes its turn while this one waits for the commit
+            await uow.commit()
+
+    return request
+
+
 async def _after(previous: asyncio.Event | None, request, group: GroupCommit,  # type: ignore[no-untyped-def]
                  done: asyncio.Event) -> None:
     if previous is not None:
@@ -89,13 +109,6 @@ async def test_a_crashed_request_that_read_its_neighbours_rows_does_not_lose_the
 ) -> None:
     seen: dict[str, object] = {}
 
-    async def first(uow: UnitOfWork, done: asyncio.Event) -> None:
-        uow.expect_order("O-1")
-        async with uow:
-            await store_new(uow, order("O-1"))
-            done.set()  # the next request takes its turn while this one waits for the commit
-            await uow.commit()
-
     async def reader_that_crashes(uow: UnitOfWork, done: asyncio.Event) -> None:
         async with uow:
             await store_new(uow, order("O-2"))
@@ -103,7 +116,7 @@ async def test_a_crashed_request_that_read_its_neighbours_rows_does_not_lose_the
             seen["lines"] = [line.line_id for line in await uow.orders.lines("O-1", 1)]
             raise RuntimeError("crash after reading")
 
-    group = await in_one_batch(database, first, reader_that_crashes)
+    group = await in_one_batch(database, storing("O-1"), reader_that_crashes)
 
     assert seen["lines"] == ["1", "2"]
     assert group.batches == 1
@@ -112,12 +125,6 @@ async def test_a_crashed_request_that_read_its_neighbours_rows_does_not_lose_the
 
 
 async def test_a_request_rolled_back_drops_only_its_own_rows(database: Database) -> None:
-    async def kept(uow: UnitOfWork, done: asyncio.Event) -> None:
-        async with uow:
-            await store_new(uow, order("O-1"))
-            done.set()
-            await uow.commit()
-
     async def refused(uow: UnitOfWork, done: asyncio.Event) -> None:
         async with uow:
             await store_new(uow, order("O-2"))
@@ -126,7 +133,7 @@ async def test_a_request_rolled_back_drops_only_its_own_rows(database: Database)
             await uow.rollback()
             await uow.commit()
 
-    group = await in_one_batch(database, kept, refused)
+    group = await in_one_batch(database, storing("O-1"), refused)
 
     assert group.batches == 1
     assert await counts(database, "O-1") == STORED
@@ -136,9 +143,7 @@ async def test_a_request_rolled_back_drops_only_its_own_rows(database: Database)
 async def test_a_later_request_of_the_batch_sees_the_head_and_mail_an_earlier_one_added(
     database: Database,
 ) -> None:
-    async with UnitOfWork(database, lambda _: None) as uow:
-        await store_new(uow, order("O-OLD"))
-        await uow.commit()
+    await committed(database, "O-OLD")
     seen: dict[str, object] = {}
 
     async def adds(uow: UnitOfWork, done: asyncio.Event) -> None:
@@ -176,9 +181,7 @@ async def test_a_later_request_of_the_batch_sees_the_head_and_mail_an_earlier_on
 
 
 async def test_a_head_changed_by_a_request_rolled_back_is_read_again(database: Database) -> None:
-    async with UnitOfWork(database, lambda _: None) as uow:
-        await store_new(uow, order("O-1"))
-        await uow.commit()
+    await committed(database, "O-1")
     seen: dict[str, str] = {}
 
     async def changes_then_crashes(uow: UnitOfWork, done: asyncio.Event) -> None:
@@ -274,9 +277,7 @@ async def test_any_read_of_the_tables_sees_the_waiting_rows(database: Database) 
 async def test_a_refused_change_never_written_is_forgotten_without_a_savepoint(
     database: Database,
 ) -> None:
-    async with UnitOfWork(database, lambda _: None) as uow:
-        await store_new(uow, order("O-1"))
-        await uow.commit()
+    await committed(database, "O-1")
     seen: dict[str, object] = {}
     statements: list[str] = []
 
@@ -293,13 +294,6 @@ async def test_a_refused_change_never_written_is_forgotten_without_a_savepoint(
             done.set()
             await uow.commit()
 
-    async def new_order(uow: UnitOfWork, done: asyncio.Event) -> None:
-        uow.expect_order("O-2")
-        async with uow:
-            await store_new(uow, order("O-2"))
-            done.set()
-            await uow.commit()
-
     async def reads(uow: UnitOfWork, done: asyncio.Event) -> None:
         uow.expect_order("O-1")
         async with uow:
@@ -309,7 +303,7 @@ async def test_a_refused_change_never_written_is_forgotten_without_a_savepoint(
 
     event.listen(database.engine.sync_engine, "before_cursor_execute", record)
     try:
-        group = await in_one_batch(database, changes_then_refuses, new_order, reads)
+        group = await in_one_batch(database, changes_then_refuses, storing("O-2"), reads)
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
@@ -323,12 +317,6 @@ async def test_a_refused_change_never_written_is_forgotten_without_a_savepoint(
 async def test_a_request_that_wrote_by_statement_then_crashed_leaves_nothing(
     database: Database,
 ) -> None:
-    async def kept(uow: UnitOfWork, done: asyncio.Event) -> None:
-        async with uow:
-            await store_new(uow, order("O-1"))
-            done.set()
-            await uow.commit()
-
     async def writes_then_crashes(uow: UnitOfWork, done: asyncio.Event) -> None:
         async with uow:
             await uow.session.execute(insert(InboxRow), [{
@@ -336,7 +324,7 @@ async def test_a_request_that_wrote_by_statement_then_crashed_leaves_nothing(
                 "reply": {}, "created_at": datetime.now(UTC)}])
             raise RuntimeError("crash after writing")
 
-    group = await in_one_batch(database, kept, writes_then_crashes)
+    group = await in_one_batch(database, storing("O-1"), writes_then_crashes)
 
     assert group.batches == 1
     assert await counts(database, "O-1") == STORED
