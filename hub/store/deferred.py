@@ -5,11 +5,13 @@ e-mail record: five statements, which under group commit were five of the nine a
 cost. Instead the repositories hand those rows to a :class:`Deferred`, and they are inserted
 with the inbox and the outbox, one statement per table for the whole batch.
 
-Nothing reads past them: before any ORM statement runs on the session while rows are waiting,
-they are inserted first (a ``do_orm_execute`` hook), so every query sees what the transaction
-added, as it did when each row was inserted at once. Under group commit each request's rows
-join the batch's only when its savepoint is released; a request rolled back drops its own rows,
-and puts back those of its neighbours that a read made it insert inside its savepoint.
+Nothing reads past them: before a statement that names one of their tables runs (any text SQL
+counts as naming them all), the waiting rows of those tables are inserted first (a
+``do_orm_execute`` hook), so every query sees what the transaction added, as it did when each
+row was inserted at once. Under group commit a request gets its SAVEPOINT only as it first
+writes (a flush, a writing statement, its own rows inserted early); its rows join the batch's
+when it commits; a request rolled back drops its own rows, and puts back those of its
+neighbours that a read made it insert inside its savepoint.
 """
 
 from collections.abc import Iterable
@@ -89,16 +91,21 @@ class Deferred:
     def begin_turn(self) -> None:
         self.in_turn = True
 
-    def open_savepoint(self, session: Session) -> None:
+    def open_savepoint(self, session: Session, *, in_flush: bool = False) -> None:
         """Give the current request its savepoint, before the first thing it writes.
 
         A request that only reads and adds waiting rows (a new order) never needs one: its
-        rows are the batch's or dropped with nothing written. Called before a flush (the
+        rows are the batch's or dropped with nothing written. Called as a flush begins (the
         flush then writes inside the savepoint) and before any other writing statement.
         """
-        if self.in_turn and not self.savepoint_open:
-            self.savepoint_open = True
-            session.begin_nested()
+        if not self.in_turn or self.savepoint_open:
+            return
+        if not in_flush and (session.new or session.dirty or session.deleted):
+            # beginning a savepoint flushes first: flush now, so it begins it (in_flush)
+            session.flush()
+            return
+        self.savepoint_open = True
+        session.begin_nested()
 
     def keep_turn(self) -> None:
         """The request's savepoint was released: its rows are the batch's now."""
@@ -166,7 +173,7 @@ def _savepoint_before_flushing(session: Session, *_: Any) -> None:
     """The request's changes to loaded rows are written inside its savepoint."""
     deferred = session.info.get(_KEY)
     if deferred is not None:
-        deferred.open_savepoint(session)
+        deferred.open_savepoint(session, in_flush=True)
 
 
 @event.listens_for(Session, "do_orm_execute")

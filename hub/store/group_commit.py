@@ -1,10 +1,11 @@
 """Group commit: the requests that are ready share one transaction, each in its own savepoint.
 
 A request's unit of work takes a turn in the current batch: it gets the batch's session, runs
-its use case inside a SAVEPOINT, and either releases it (``commit``) or rolls it back (a
-refusal, a crash, a lost race). When up to ``max_batch`` turns are done, or none more arrives
-within ``max_wait`` seconds of the first, the batch writes every inbox and outbox row in one
-statement each and commits once. Only then does each request learn its outcome, so nothing is
+its use case inside a SAVEPOINT (begun only once it first writes, `hub/store/deferred.py`), and
+either releases it (``commit``) or rolls it back (a refusal, a crash, a lost race). When up to
+``max_batch`` turns are done, or none more arrives within ``max_wait`` seconds of the first,
+the batch inserts the rows its requests added (new orders), and every inbox and outbox row,
+in one statement per table, and commits once. Only then does each request learn its outcome, so nothing is
 answered or acknowledged before it is durable. A refused or crashed request never undoes its
 neighbours (its savepoint alone is rolled back); a batch whose commit fails is retried request
 by request, each in a transaction of its own.

@@ -330,3 +330,32 @@ async def test_a_request_that_wrote_by_statement_then_crashed_leaves_nothing(
     assert await counts(database, "O-1") == STORED
     async with database.sessions() as session:
         assert await session.get(InboxRow, ("front-office", "never-kept")) is None
+
+
+async def test_a_change_not_yet_flushed_goes_inside_the_savepoint_a_later_statement_opens(
+    database: Database,
+) -> None:
+    await committed(database, "O-1")
+    seen: dict[str, str] = {}
+
+    async def changes_runs_text_then_crashes(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            head = await uow.orders.head("O-1", lock=True)
+            assert head is not None
+            uow.orders.set_status(head, "cancelled")  # pending: text SQL does not autoflush
+            await uow.session.execute(text("SELECT 1"))  # could write: opens the savepoint
+            raise RuntimeError("crash after the statement")
+
+    async def reads(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order("O-1")
+        async with uow:
+            head = await uow.orders.head("O-1", lock=True)
+            assert head is not None
+            seen["status"] = head.status
+            await uow.commit()
+
+    await in_one_batch(database, changes_runs_text_then_crashes, reads)
+
+    assert seen == {"status": "acknowledged"}
+    assert await counts(database, "O-1") == STORED
