@@ -16,7 +16,7 @@ LIMIT_MB = 50
 
 
 async def main(orders: int, chunk: int) -> None:
-    await purge("asi.order.submit", "asi.order.submit.dlq")
+    await purge("asi.order.submit", "asi.order.submit.dlq", "hub.partner.events")
     with tempfile.TemporaryDirectory() as folder:
         server = hub_server(f"sqlite:///{folder}/soak.db").start()
         samples: list[tuple[int, float, float]] = []
