@@ -168,6 +168,14 @@ class Deferred:
             self.inserted_mails.update((row["order_id"], row["topic"]) for row in rows)
 
 
+@event.listens_for(Session, "before_commit")
+def _insert_before_committing(session: Session) -> None:
+    """Whoever commits the session, nothing waiting is left behind (a savepoint's release aside)."""
+    deferred = session.info.get(_KEY)
+    if deferred is not None and deferred and not session.in_nested_transaction():
+        deferred.insert_now(session)
+
+
 @event.listens_for(Session, "before_flush")
 def _savepoint_before_flushing(session: Session, *_: Any) -> None:
     """The request's changes to loaded rows are written inside its savepoint."""

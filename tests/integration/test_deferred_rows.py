@@ -17,6 +17,7 @@ from hub.store.backoffice_tables import CustomerMailRow
 from hub.store.database import Database, open_database
 from hub.store.deferred import ReadAhead
 from hub.store.group_commit import GroupCommit
+from hub.store.repositories import Orders
 from hub.store.tables import InboxRow, OrderHeadRow, OrderLineRow, OrderRow, OrderStatusRow
 from hub.store.unit_of_work import UnitOfWork
 from tests.support.factories import a_line, an_order
@@ -359,3 +360,10 @@ async def test_a_change_not_yet_flushed_goes_inside_the_savepoint_a_later_statem
 
     assert seen == {"status": "acknowledged"}
     assert await counts(database, "O-1") == STORED
+
+
+async def test_a_session_committed_directly_inserts_what_waits(database: Database) -> None:
+    async with database.sessions() as session:
+        Orders(session).add_head(order("O-1"), "acknowledged")
+        await session.commit()
+    assert (await counts(database, "O-1"))["heads"] == 1
