@@ -31,6 +31,8 @@ from hub.settings import Settings
 from hub.store.database import Database
 from hub.store.unit_of_work import AfterCommit, UnitOfWork
 
+# how long a lookup of event recipients waits for more events to share it
+_GATHER_SECONDS = 0.002
 log = logging.getLogger("hub.partners")
 
 
@@ -135,6 +137,8 @@ class PartnerVhosts:
         self._asked.append((name, data, asked))
         async with self._lookup:
             if not asked.done():
+                # events come in bursts (a batch's commit): let the rest of one join this lookup
+                await asyncio.sleep(_GATHER_SECONDS)
                 batch, self._asked = self._asked, []
                 try:
                     found = await recipients_of(
