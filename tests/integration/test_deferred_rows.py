@@ -94,6 +94,20 @@ def storing(order_id: str):  # type: ignore[no-untyped-def]
     return request
 
 
+def status_into(seen: dict[str, str], order_id: str):  # type: ignore[no-untyped-def]
+    """A request that reads the order's head as the batch sees it and notes its status."""
+
+    async def request(uow: UnitOfWork, done: asyncio.Event) -> None:
+        uow.expect_order(order_id)
+        async with uow:
+            head = await uow.orders.head(order_id, lock=True)
+            assert head is not None
+            seen["status"] = head.status
+            await uow.commit()
+
+    return request
+
+
 async def _after(previous: asyncio.Event | None, request, group: GroupCommit,  # type: ignore[no-untyped-def]
                  done: asyncio.Event) -> None:
     if previous is not None:
@@ -194,15 +208,7 @@ async def test_a_head_changed_by_a_request_rolled_back_is_read_again(database: D
             await uow.session.flush()
             raise RuntimeError("crash after changing the head")
 
-    async def reads(uow: UnitOfWork, done: asyncio.Event) -> None:
-        uow.expect_order("O-1")
-        async with uow:
-            head = await uow.orders.head("O-1", lock=True)
-            assert head is not None
-            seen["status"] = head.status
-            await uow.commit()
-
-    await in_one_batch(database, changes_then_crashes, reads)
+    await in_one_batch(database, changes_then_crashes, status_into(seen, "O-1"))
 
     assert seen == {"status": "acknowledged"}
     assert await counts(database, "O-1") == STORED  # the crashed status change left no history
@@ -348,15 +354,7 @@ async def test_a_change_not_yet_flushed_goes_inside_the_savepoint_a_later_statem
             await uow.session.execute(text("SELECT 1"))  # could write: opens the savepoint
             raise RuntimeError("crash after the statement")
 
-    async def reads(uow: UnitOfWork, done: asyncio.Event) -> None:
-        uow.expect_order("O-1")
-        async with uow:
-            head = await uow.orders.head("O-1", lock=True)
-            assert head is not None
-            seen["status"] = head.status
-            await uow.commit()
-
-    await in_one_batch(database, changes_runs_text_then_crashes, reads)
+    await in_one_batch(database, changes_runs_text_then_crashes, status_into(seen, "O-1"))
 
     assert seen == {"status": "acknowledged"}
     assert await counts(database, "O-1") == STORED
