@@ -200,6 +200,9 @@ class GroupedUnitOfWork(UnitOfWork):
                          mail_templates=group.mail_templates)
         self._group = group
         self._alone = False
+        # how the current `async with` entered: a batch failing under a request makes its next
+        # attempt go alone, but this one still ends as the turn it began as
+        self._entered_alone = False
         self._turn: _Turn | None = None
         self._request: tuple[str, str] | None = None
         self._order_id: str | None = None
@@ -211,6 +214,7 @@ class GroupedUnitOfWork(UnitOfWork):
         self._order_id = order_id
 
     async def __aenter__(self) -> Self:
+        self._entered_alone = self._alone
         if self._alone:
             return await super().__aenter__()
         turn = self._group.take_turn(self._request, self._order_id)
@@ -235,7 +239,7 @@ class GroupedUnitOfWork(UnitOfWork):
         self, exc_type: type[BaseException] | None, exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._alone:
+        if self._entered_alone:
             await super().__aexit__(exc_type, exc, tb)
             return
         if self._turn is None:
@@ -250,7 +254,7 @@ class GroupedUnitOfWork(UnitOfWork):
 
     async def rollback(self) -> None:
         """Forget everything this request did so far, outbox included; its turn goes on."""
-        if self._alone:
+        if self._entered_alone:
             await super().rollback()
             return
         await self._undo()
@@ -258,7 +262,7 @@ class GroupedUnitOfWork(UnitOfWork):
 
     async def commit(self) -> None:
         """Keep this request's work in the batch, then wait until the batch has committed."""
-        if self._alone:
+        if self._entered_alone:
             await super().commit()
             return
         try:

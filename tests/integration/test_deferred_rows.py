@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, exists, func, insert, literal, select, text
+from sqlalchemy.exc import IntegrityError
 
 from hub.canonical.orders import Order
 from hub.store.backoffice_tables import CustomerMailRow
@@ -365,3 +366,42 @@ async def test_a_session_committed_directly_inserts_what_waits(database: Databas
         Orders(session).add_head(order("O-1"), "acknowledged")
         await session.commit()
     assert (await counts(database, "O-1"))["heads"] == 1
+
+
+async def test_a_batch_that_fails_to_commit_lets_each_request_try_again_alone(
+    database: Database,
+) -> None:
+    outcomes: list[str] = []
+
+    async def retrying(uow: UnitOfWork, done: asyncio.Event, duplicate: bool) -> None:
+        for _ in range(3):  # as `exactly_once` does
+            try:
+                async with uow:
+                    if duplicate and not outcomes:
+                        # a row another worker committed first: the batch's insert collides
+                        uow.deferred.add(OrderHeadRow, {
+                            "order_id": "O-1", "account_id": "ACC-42", "current_revision": 1,
+                            "status": "acknowledged", "point_of_no_return": False,
+                            "pending_revision": None, "submitted_at": datetime.now(UTC),
+                            "updated_at": datetime.now(UTC)})
+                    elif not duplicate:
+                        await store_new(uow, order("O-1"))
+                    done.set()
+                    await uow.commit()
+            except IntegrityError:
+                outcomes.append("batch failed")
+                continue
+            outcomes.append("kept")
+            return
+
+    async def first(uow: UnitOfWork, done: asyncio.Event) -> None:
+        await retrying(uow, done, duplicate=False)
+
+    async def second(uow: UnitOfWork, done: asyncio.Event) -> None:
+        await retrying(uow, done, duplicate=True)
+
+    await in_one_batch(database, first, second)
+
+    assert outcomes.count("kept") == 2, outcomes
+    assert "batch failed" in outcomes
+    assert await counts(database, "O-1") == STORED
