@@ -22,9 +22,9 @@ async def event_recipients(uow: UnitOfWork, name: str, data: dict[str, Any]) -> 
 async def recipients_of(uow: UnitOfWork, events: Sequence[tuple[str, dict[str, Any]]]
                         ) -> list[list[str]]:
     """The partner ids that receive each event, read in one transaction for them all."""
-    serving: dict[str, list[str]] = {}  # account -> its partners, read once per account
     if not any(_about_an_order(name, data) for name, data in events):
         return [_listed(name, data) for name, data in events]
+    serving: dict[str, list[str]] = {}  # account -> its partners, read once per account
     async with uow:
         return [await _recipients(uow, name, data, serving) for name, data in events]
 
@@ -44,14 +44,15 @@ async def _recipients(uow: UnitOfWork, name: str, data: dict[str, Any],
         return _listed(name, data)
     if name == "order.accepted" and data.get("account_id"):
         # an accepted revision is of its order's account (another account is refused)
-        head, account_id = None, str(data["account_id"])
+        head, named = None, data["account_id"]
     else:
         head = await uow.orders.head(str(data["order_id"]))
-        account_id = head.account_id if head is not None else data.get("account_id")
-    if account_id is None:
+        named = head.account_id if head is not None else data.get("account_id")
+    if named is None:
         return []
-    if (partners := serving.get(str(account_id))) is None:
-        partners = serving[str(account_id)] = await uow.partners.serving(str(account_id))
+    account = str(named)
+    if (partners := serving.get(account)) is None:
+        partners = serving[account] = await uow.partners.serving(account)
     if name == "order.rejected" and head is None and (sender := data.get("partner_id")):
         # a partner's refused new order exists nowhere: no other partner hears of it
         return [sender] if sender in partners else []
