@@ -26,6 +26,10 @@ _DEAD_CHANNEL = (TimeoutError, aiormq.exceptions.AMQPConnectionError,
                  ConnectionError)
 
 
+class Unroutable(Exception):
+    """A message sent straight to a queue came back: the queue does not exist."""
+
+
 class NotReconnectedYet(Exception):
     """The publisher is waiting for its replaced connection; the outbox keeps the message."""
 
@@ -90,12 +94,18 @@ class AmqpPublisher:
         channel = self._channel or await self._reopen()
         try:
             if (target := self._exchanges.get(exchange)) is None:
-                target = await channel.get_exchange(exchange, ensure=False)
+                # "" is the default exchange: straight into the queue the routing key names
+                target = (await channel.get_exchange(exchange, ensure=False) if exchange
+                          else channel.default_exchange)
                 self._exchanges[exchange] = target
-            await target.publish(message, routing_key=routing_key, timeout=self.confirm_timeout)
+            confirmed = await target.publish(message, routing_key=routing_key,
+                                             timeout=self.confirm_timeout)
         except _DEAD_CHANNEL as exc:
             await self._renew(generation, exc)
             raise
+        if not exchange and not isinstance(confirmed, aiormq.spec.Basic.Ack):
+            # straight to a queue that is not there: the broker returned it instead of keeping it
+            raise Unroutable(f"no queue {routing_key!r} took message {message.message_id}")
 
     async def _renew(self, generation: int, reason: BaseException) -> None:
         """Replace a connection that left a publish unconfirmed; once per failed channel."""

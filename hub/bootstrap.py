@@ -20,7 +20,7 @@ from connectors.smtp_mailer import SmtpMailer
 from connectors.soap_partner import open_soap_crm
 from hub.backoffice import card_numbers
 from hub.dead_letters import dead_letter_counts
-from hub.delivery.partner_events import declare_forwarding, partner_events_router
+from hub.delivery.partner_events import PartnerFanOut, declare_forwarding, partner_events_router
 from hub.delivery.relay import OutboxRelay
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.backoffice.checks import CheckValidity
@@ -202,7 +202,8 @@ def build_hub(settings: Settings) -> Hub:
     publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG),
                               confirm_timeout=settings.publish_confirm_timeout)
     relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
-                        settings.outbox_stale_seconds, backlog=settings.outbox_backlog)
+                        settings.outbox_stale_seconds, backlog=settings.outbox_backlog,
+                        copies=PartnerFanOut(database).copies)
     mail_templates = MailTemplates(settings.mail_templates)
     group = None
     if settings.batch_max > 1:

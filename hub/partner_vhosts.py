@@ -7,32 +7,30 @@ that their requests are answered ``partner.not_approved`` rather than left waiti
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import orjson
 from aio_pika.abc import AbstractIncomingMessage
 from faststream.rabbit import Channel, RabbitBroker
 
 from connectors.amqp_publisher import AmqpPublisher
 from hub.canonical.partners import PartnerProfile
-from hub.delivery.partner_events import partner_copy
+from hub.delivery.partner_events import event_name, partner_copy, recipients_in
 from hub.delivery.partner_topology import (
     PARTNER_EVENTS_QUEUE,
     declare_partner_topology,
     vhost_url,
 )
-from hub.interfaces.partners.event_recipients import recipients_of
+from hub.interfaces.partners.event_recipients import event_recipients
 from hub.routes.asi import AsiRoutes
 from hub.routes.partner_channel import partner_channel_router
 from hub.settings import Settings
 from hub.store.database import Database
 from hub.store.unit_of_work import AfterCommit, UnitOfWork
 
-# how long a lookup of event recipients waits for more events to share it
-_GATHER_SECONDS = 0.002
 log = logging.getLogger("hub.partners")
 
 
@@ -49,9 +47,6 @@ class PartnerVhosts:
         self._settings = settings
         self.brokers: dict[str, RabbitBroker] = {}
         self._lock = asyncio.Lock()
-        # events waiting for their recipients, and the one lookup running at a time
-        self._asked: list[tuple[str, dict[str, Any], asyncio.Future[list[str]]]] = []
-        self._lookup = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -108,8 +103,13 @@ class PartnerVhosts:
 
     async def forward(self, raw: AbstractIncomingMessage) -> None:
         """Copy one event into ``partner.events`` of every partner that should see it."""
-        event = json.loads(raw.body)
-        recipients = await self._recipients(raw.routing_key or "", event.get("data") or {})
+        recipients = recipients_in(raw)
+        if recipients is None:
+            # routed to the queue before the relay named recipients (a hub just upgraded)
+            event = orjson.loads(raw.body)
+            recipients = await event_recipients(
+                UnitOfWork(self._database, self._after_commit, read_only=True),
+                event_name(raw), event.get("data") or {})
         async with self._lock:
             missing = [p for p in recipients if p not in self.brokers]
         if missing:
@@ -124,35 +124,7 @@ class PartnerVhosts:
                 continue
             await broker.publish(body, queue=PARTNER_EVENTS_QUEUE, persist=True,
                                  message_id=raw.message_id, correlation_id=raw.correlation_id,
-                                 content_type="application/json", message_type=raw.type)
-
-    async def _recipients(self, name: str, data: dict[str, Any]) -> list[str]:
-        """Who receives the event; events that arrive during a lookup share the next one.
-
-        A reader: it sees what is committed (the event's order is) and never waits for the
-        writer. As a writer's turn on SQLite each event waited for a whole batch, and the
-        forwarding fell behind without end under load (85,000 events after a few benchmarks).
-        """
-        asked = asyncio.get_running_loop().create_future()
-        self._asked.append((name, data, asked))
-        async with self._lookup:
-            if not asked.done():
-                # events come in bursts (a batch's commit): let the rest of one join this lookup
-                await asyncio.sleep(_GATHER_SECONDS)
-                batch, self._asked = self._asked, []
-                try:
-                    found = await recipients_of(
-                        UnitOfWork(self._database, self._after_commit, read_only=True),
-                        [(event, body) for event, body, _ in batch])
-                except Exception as exc:  # noqa: BLE001 - each waiting event learns it
-                    for *_, waiting in batch:
-                        if not waiting.done():
-                            waiting.set_exception(exc)
-                else:
-                    for (*_, waiting), recipients in zip(batch, found, strict=True):
-                        if not waiting.done():
-                            waiting.set_result(recipients)
-        return await asked
+                                 content_type="application/json", message_type=event_name(raw))
 
     async def _keep_reconciling(self) -> None:
         while True:

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -16,6 +16,8 @@ from hub.store.tables import OutboxRow
 
 log = logging.getLogger("hub.relay")
 Publish = Callable[[OutgoingMessage], Awaitable[None]]
+# the further messages some of a round's messages need, by the id of the message they go with
+Copies = Callable[[Sequence[OutgoingMessage]], Awaitable[dict[str, OutgoingMessage]]]
 
 # messages published per confirm round: all in flight on one channel, confirms awaited together
 _ROUND = 1000
@@ -27,12 +29,17 @@ class OutboxRelay:
     ``backlog`` bounds the messages committed and not yet recorded as sent: the units of work
     wait for room (:meth:`room`) before committing more, so the lag from commit to publish stays
     bounded under any load instead of growing with a queue.
+
+    ``copies`` names, for a round, the messages that go out with some of it (the partners'
+    copies of their events): a message counts as sent only once its copy is confirmed too.
     """
 
     def __init__(self, database: Database, publish: Publish, sweep_seconds: float,
-                 stale_seconds: float, backlog: int = 2000) -> None:
+                 stale_seconds: float, backlog: int = 2000, copies: Copies | None = None
+                 ) -> None:
         self._database = database
         self._publish = publish
+        self._copies = copies
         self._sweep_seconds = sweep_seconds
         # a row unsent for this long was left behind; younger ones are still on their way
         self._stale = timedelta(seconds=stale_seconds)
@@ -119,10 +126,26 @@ class OutboxRelay:
             except Exception:
                 log.exception("recording sent messages failed; trying again with the next round")
 
-    async def _publish_round(self, messages: list[OutgoingMessage]) -> None:
+    async def _publish_all(self, messages: Sequence[OutgoingMessage]
+                           ) -> list[BaseException | None]:
+        """Publish the messages and their copies; each one's outcome, its copy's included."""
+        try:
+            copies = await self._copies(messages) if self._copies is not None else {}
+        except Exception as exc:  # noqa: BLE001 - every message of the round waits for a retry
+            return [exc for _ in messages]
+        extra = list(copies.values())
         # pipelined on one confirmed channel: publishes go out in order, confirms come back later
-        outcomes = await asyncio.gather(*(self._publish(m) for m in messages),
+        outcomes = await asyncio.gather(*(self._publish(m) for m in (*messages, *extra)),
                                         return_exceptions=True)
+        failed_copies = {copy.message_id: outcome
+                         for copy, outcome in zip(extra, outcomes[len(messages):], strict=True)
+                         if isinstance(outcome, BaseException)}
+        return [outcome if isinstance(outcome, BaseException)
+                else failed_copies.get(message.message_id)
+                for message, outcome in zip(messages, outcomes[:len(messages)], strict=True)]
+
+    async def _publish_round(self, messages: list[OutgoingMessage]) -> None:
+        outcomes = await self._publish_all(messages)
         confirmed = time.monotonic()
         failed = None
         for message, outcome in zip(messages, outcomes, strict=True):
@@ -178,12 +201,10 @@ class OutboxRelay:
                 .with_for_update(skip_locked=True)
             )).scalars().all()
             rows = [row for row in found if row.message_id not in self._in_hand]
-            outcomes = await asyncio.gather(
-                *(self._publish(OutgoingMessage.from_row(row)) for row in rows),
-                return_exceptions=True)
+            outcomes = await self._publish_all([OutgoingMessage.from_row(row) for row in rows])
             now = datetime.now(UTC)
             for row, outcome in zip(rows, outcomes, strict=True):
-                if not isinstance(outcome, BaseException):
+                if outcome is None:
                     row.sent_at = now
             await session.commit()
         if failed := [o for o in outcomes if isinstance(o, BaseException)]:

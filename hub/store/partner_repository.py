@@ -1,9 +1,10 @@
 """Loading and saving partners, their accounts, and the opportunities shared with them."""
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.canonical.partners import Connector, PartnerProfile, PartnerRegistration, PartnerUser
@@ -93,6 +94,22 @@ class Partners:
             PartnerRow.status == "approved",
             (PartnerRow.own_account_id == account_id) | PartnerRow.partner_id.in_(assigned))
         return list((await self._session.execute(query.order_by(PartnerRow.partner_id))).scalars())
+
+    async def serving_each(self, accounts: Collection[str]) -> dict[str, list[str]]:
+        """:meth:`serving` for many accounts in one statement; an account no one serves maps to []."""
+        wanted = list(dict.fromkeys(accounts))
+        found: dict[str, set[str]] = {account: set() for account in wanted}
+        if not wanted:
+            return {}
+        own = select(PartnerRow.own_account_id, PartnerRow.partner_id).where(
+            PartnerRow.status == "approved", PartnerRow.own_account_id.in_(wanted))
+        assigned = (select(PartnerAccountRow.account_id, PartnerRow.partner_id)
+                    .join(PartnerRow, PartnerRow.partner_id == PartnerAccountRow.partner_id)
+                    .where(PartnerRow.status == "approved",
+                           PartnerAccountRow.account_id.in_(wanted)))
+        for account, partner_id in (await self._session.execute(union_all(own, assigned))).all():
+            found[account].add(partner_id)
+        return {account: sorted(partners) for account, partners in found.items()}
 
 
 class OpportunityLinks:

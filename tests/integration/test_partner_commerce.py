@@ -2,13 +2,16 @@
 for their customers and their own shop on the partner's vhost, as power or standard users."""
 
 import asyncio
+import json
 from typing import Any
 
+import aio_pika
 import pytest
 from typer.testing import CliRunner, Result
 
 from hub.cli import app
 from hub.client import HubCaller, PartnerCaller
+from hub.delivery.partner_events import FORWARD_QUEUE
 from tests.support.commerce import (
     OTHERS_USER,
     POWER,
@@ -198,6 +201,26 @@ async def test_the_partner_hears_of_orders_on_its_accounts_only(
     await reseller.wait_for_event("order.accepted", order_id="P-400")
 
     assert [e.json()["data"]["order_id"] for e in reseller.events] == ["BRAND-42", "P-400"]
+    assert all(e.json()["data"]["order_id"] == "BRAND-77" for e in other_reseller.events)
+
+
+async def test_an_event_queued_before_the_relay_named_recipients_still_reaches_its_partner(
+    amqp_url: str, reseller: PartnerCaller, other_reseller: PartnerCaller, caller: HubCaller
+):
+    await brand_orders(caller)
+    await reseller.wait_for_event("order.accepted", order_id="BRAND-42")
+    # as an earlier hub's binding left it in hub.partner.events: no recipients header
+    event = {"event": "order.status_changed", "event_id": "legacy-1", "data": {
+        "order_id": "BRAND-42", "status": "in_progress"}}
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.default_exchange.publish(aio_pika.Message(
+            json.dumps(event).encode(), message_id="legacy-1", type="order.status_changed",
+            content_type="application/json"), routing_key=FORWARD_QUEUE)
+
+    seen = await reseller.wait_for_event("order.status_changed", order_id="BRAND-42")
+    assert seen.message_id == "legacy-1"
+    await other_reseller.wait_for_event("order.accepted", order_id="BRAND-77")
     assert all(e.json()["data"]["order_id"] == "BRAND-77" for e in other_reseller.events)
 
 

@@ -1,10 +1,13 @@
 """Partners without a broker: the registry, the partners' employees, alerts, who hears which
 event, and what an employee may do on the partner's own channel."""
 
-from typing import Any
+import json
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import event
 
 from hub.canonical.assets import AssetQuery
 from hub.canonical.catalog import CatalogQuery, CatalogSync
@@ -17,6 +20,7 @@ from hub.canonical.partners import (
     PartnerUserAssignment,
     PartnerUserRemoval,
 )
+from hub.delivery.partner_events import FORWARD_QUEUE, RECIPIENTS_HEADER, PartnerFanOut
 from hub.interfaces.catalog.products import sync_catalog
 from hub.interfaces.partners.alerts import send_alert
 from hub.interfaces.partners.commerce import (
@@ -33,10 +37,12 @@ from hub.interfaces.partners.registry import (
     suspend_partner,
 )
 from hub.interfaces.partners.users import assign_user, list_users, remove_user
+from hub.store.outbox import EVENTS_EXCHANGE, OutgoingMessage
 from tests.support.commerce import CATALOG, SHIPPING, a_line, a_partner_order
 from tests.unit.areas.steps import POLICY, errors, submit, view
 
 SHOP, OTHER = "comtel", "northwind"
+T = TypeVar("T")
 ACCOUNT, OTHER_ACCOUNT, STORE = "ACC-42", "ACC-77", "ACC-STORE-1"
 POWER, STANDARD = "pia.power", "sam.standard"
 
@@ -282,6 +288,64 @@ async def test_the_recipients_of_many_events_are_read_in_one_transaction(prepare
                         for name, data in events]
     serving = sorted(["applicant", OTHER, SHOP])
     assert together == [serving, serving, [SHOP], [OTHER], ["applicant"], []]
+
+
+async def test_the_relay_copies_for_partners_only_the_events_they_receive(prepared):
+    store = await prepared(three_partners)
+    await approve(store, "applicant", own_account_id=STORE)
+    await suspend(store, OTHER)
+    since = len(store.published)
+    await submit(store, a_partner_order("ORD-42", a_line("1", "PLAN-FAM")))
+    await submit(store, a_partner_order("ORD-ALONE", a_line("1", "PLAN-FAM"),
+                                        account_id="ACC-NO-PARTNER"))
+    round_ = store.published[since:]
+
+    copies, selects = await counting_selects(store, PartnerFanOut(store.database).copies(round_))
+
+    accepted = {json.loads(m.body)["data"]["order_id"]: m for m in round_
+                if m.routing_key == "order.accepted"}
+    assert set(accepted) == {"ORD-42", "ORD-ALONE"}
+    assert list(copies) == [accepted["ORD-42"].message_id]  # billing, e-mail: never copied
+    copy = copies[accepted["ORD-42"].message_id]
+    assert (copy.exchange, copy.routing_key, copy.message_type) == (
+        "", FORWARD_QUEUE, "order.accepted")
+    assert copy.headers[RECIPIENTS_HEADER] == ["applicant", SHOP]
+    assert copy.body == accepted["ORD-42"].body
+    assert selects == 1  # an accepted order names its account: only who serves it is read
+
+
+async def test_events_of_orders_read_their_account_in_one_statement_for_the_round(prepared):
+    store = await prepared(three_partners)
+    for n in range(5):
+        await submit(store, a_partner_order(f"ORD-{n}", a_line("1", "PLAN-FAM")))
+    changed = [OutgoingMessage(message_id=f"ev-{n}", exchange=EVENTS_EXCHANGE,
+                               routing_key="order.status_changed",
+                               message_type="order.status_changed",
+                               content_type="application/json", correlation_id=None,
+                               body=json.dumps({"data": {"order_id": f"ORD-{n}"}}).encode())
+               for n in (*range(5), "MISSING")]
+
+    copies, selects = await counting_selects(store, PartnerFanOut(store.database).copies(changed))
+
+    assert sorted(copies) == [f"ev-{n}" for n in range(5)]
+    assert {tuple(c.headers[RECIPIENTS_HEADER]) for c in copies.values()} == {(SHOP, OTHER)}
+    assert selects == 2  # the orders' accounts, then who serves them
+
+
+async def counting_selects(store, work: Awaitable[T]) -> tuple[T, int]:
+    """What ``work`` returns, and how many SELECT statements it sent to the store."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = store.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = await work
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return result, sum(s.lstrip().upper().startswith("SELECT") for s in statements)
 
 
 # --- the partner's own channel -----------------------------------------------------------
