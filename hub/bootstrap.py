@@ -33,7 +33,7 @@ from hub.operations.health import Readiness
 from hub.operations.metrics import HubMetrics
 from hub.operations.request_observer import RequestObserver
 from hub.operations.server import HttpServer
-from hub.operations.tracing import tracer_provider
+from hub.operations.tracing import TraceContext, tracer_provider
 from hub.partner_vhosts import PartnerVhosts
 from hub.routes.after_order import after_order_router
 from hub.routes.asi import AsiRoutes
@@ -110,9 +110,14 @@ class Hub:
             dead_letter_counts=depths, console_token=self.settings.console_token)
 
     def middlewares(self) -> list[object]:
-        """Around every consumed message: the trace (outermost), FastStream's and our metrics."""
-        return [RabbitTelemetryMiddleware(tracer_provider=self.tracing),
-                self.metrics.faststream_middleware(), RequestObserver(self.metrics)]
+        """Around every consumed message: the trace (outermost), FastStream's and our metrics.
+
+        Spans are recorded only when they are exported; otherwise the trace context alone is
+        carried through.
+        """
+        traced = (RabbitTelemetryMiddleware(tracer_provider=self.tracing)
+                  if self.settings.otlp_endpoint else TraceContext())
+        return [traced, self.metrics.faststream_middleware(), RequestObserver(self.metrics)]
 
     def new_uow(self, correlation_id: str | None = None) -> UnitOfWork:
         if self.group_commit is not None:
