@@ -1,7 +1,8 @@
 """The baseline: raw aio-pika doing the hub's hop with the same fan-out, and nothing else.
 
 Consume one request, publish as many persistent messages as the hub does per order (reply,
-billing, provisioning, e-mail, event) with publisher confirms, then ack.
+billing, provisioning, e-mail, event) with publisher confirms, then ack. ``--uvloop`` runs it
+on the event loop the hub runs on; without it, on asyncio's own.
 """
 
 import asyncio
@@ -9,6 +10,7 @@ import os
 import sys
 
 import aio_pika
+import uvloop
 
 EXCHANGE = "bench.raw"
 FAN_OUT = ("billing.order", "provisioning.order", "notification.email", "order.accepted")
@@ -45,5 +47,8 @@ async def serve(amqp_url: str, prefetch: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-                      int(sys.argv[1]) if len(sys.argv) > 1 else 128))
+    args = [a for a in sys.argv[1:] if a != "--uvloop"]
+    loop_factory = uvloop.new_event_loop if "--uvloop" in sys.argv else None
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(serve(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+                         int(args[0]) if args else 128))
