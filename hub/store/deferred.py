@@ -154,7 +154,8 @@ class Deferred:
         try:
             for table, kept, turn in waiting:
                 if rows := [*kept, *turn]:
-                    session.execute(insert(table), rows)
+                    # Core, not the ORM's bulk path: plain dicts need no mapper work
+                    session.execute(insert(table.__table__), rows)
                 if early:
                     self.inserted_in_turn[table].extend(kept)
                 self._note_inserted(table, rows)

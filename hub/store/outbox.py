@@ -90,7 +90,7 @@ async def write_outbox(session: AsyncSession, messages: list[OutgoingMessage]) -
     """Insert outgoing messages in one statement, however many transactions recorded them."""
     if messages:
         now = datetime.now(UTC)
-        await session.execute(insert(OutboxRow), [
+        await session.execute(insert(OutboxRow.__table__), [
             {"message_id": m.message_id, "exchange": m.exchange,
              "routing_key": m.routing_key, "message_type": m.message_type,
              "content_type": m.content_type, "correlation_id": m.correlation_id,

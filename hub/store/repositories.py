@@ -80,7 +80,7 @@ class Inbox:
         """Insert every remembered reply (one statement)."""
         if self._pending:
             rows, self._pending = list(self._pending.values()), {}
-            await self._session.execute(insert(InboxRow), rows)
+            await self._session.execute(insert(InboxRow.__table__), rows)
 
 
 def inbox_key(message_id: str) -> str:
