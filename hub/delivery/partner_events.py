@@ -53,7 +53,8 @@ async def declare_forwarding(broker: RabbitBroker, policy: QueuePolicy) -> None:
 
 
 def forwarding_queue(policy: QueuePolicy):  # type: ignore[no-untyped-def]
-    return policy.connector_queue(FORWARD_QUEUE, PARTNER_EVENTS[0])
+    """Bound to nothing: the relay publishes into it through the default exchange."""
+    return policy.connector_queue(FORWARD_QUEUE, FORWARD_QUEUE)
 
 
 class PartnerFanOut:
@@ -102,7 +103,9 @@ def partner_events_router(policy: QueuePolicy, forward: Forward) -> RabbitRouter
 
     @router.subscriber(forwarding_queue(policy), ack_policy=AckPolicy.NACK_ON_ERROR,
                        title=FORWARD_QUEUE,
-                       description="Events partners receive on their own partner.events queue")
+                       description="Events partners receive on their own partner.events "
+                                   "queue, copied here by the outbox relay with their "
+                                   f"recipients in the {RECIPIENTS_HEADER} header")
     async def forward_event(body: dict, msg: RabbitMessage) -> None:
         attempt = int((msg.raw_message.headers or {}).get("x-delivery-count") or 0)
         if attempt:
