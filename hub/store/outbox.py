@@ -45,6 +45,8 @@ class Outbox:
         self._session = session
         self._correlation_id = correlation_id
         self._messages: list[OutgoingMessage] = []
+        # the request's W3C trace context, read once: everything it causes travels with it
+        self._trace: dict[str, str] | None = None
 
     def event(self, name: str, data: dict[str, Any]) -> None:
         """Record the event ``name`` for ``hub.events``."""
@@ -71,10 +73,13 @@ class Outbox:
         self._messages.append(OutgoingMessage(
             message_id=message_id or str(uuid.uuid4()), exchange=exchange,
             routing_key=routing_key, message_type=message_type, content_type=content_type,
-            correlation_id=self._correlation_id, body=body,
-            # the request's W3C trace context travels with everything it causes
-            headers=trace_headers(),
+            correlation_id=self._correlation_id, body=body, headers=dict(self._trace_headers()),
         ))
+
+    def _trace_headers(self) -> dict[str, str]:
+        if self._trace is None:
+            self._trace = trace_headers()
+        return self._trace
 
     @property
     def messages(self) -> list[OutgoingMessage]:
