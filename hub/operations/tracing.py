@@ -17,7 +17,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 SERVICE_NAME = "order-hub"
 
@@ -40,7 +39,6 @@ def trace_headers() -> dict[str, str]:
     return headers
 
 
-_W3C = TraceContextTextMapPropagator()
 _IDS = RandomIdGenerator()
 
 
@@ -52,21 +50,24 @@ class TraceContext:
 
 
 class _Carried(BaseMiddleware):
-    """Consuming: the request's trace (or a new one) is current, under a span id of its own.
-    Publishing (the reply, after the handler returned): that context goes in the headers."""
+    """Consuming: the request's trace (or a new one) and baggage are current, under a span id
+    of its own. Publishing (the reply, after the handler returned): that context goes in the
+    headers."""
 
     def __init__(self, msg: Any, /, *, context: Any) -> None:
         super().__init__(msg, context=context)
         self._context: otel_context.Context | None = None
 
     async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
-        parent = trace.get_current_span(_W3C.extract(msg.headers)).get_span_context()
+        # the configured propagators: W3C trace context and baggage
+        received = propagate.extract(msg.headers)
+        parent = trace.get_current_span(received).get_span_context()
         here = trace.SpanContext(
             trace_id=parent.trace_id if parent.is_valid else _IDS.generate_trace_id(),
             span_id=_IDS.generate_span_id(), is_remote=False,
             trace_flags=parent.trace_flags if parent.is_valid else trace.TraceFlags(
                 trace.TraceFlags.SAMPLED))
-        self._context = trace.set_span_in_context(trace.NonRecordingSpan(here))
+        self._context = trace.set_span_in_context(trace.NonRecordingSpan(here), received)
         token = otel_context.attach(self._context)
         try:
             return await call_next(msg)
@@ -74,5 +75,5 @@ class _Carried(BaseMiddleware):
             otel_context.detach(token)
 
     async def publish_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
-        _W3C.inject(msg.headers, context=self._context)
+        propagate.inject(msg.headers, context=self._context)
         return await call_next(msg)

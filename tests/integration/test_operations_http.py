@@ -89,6 +89,15 @@ async def test_traceparent_of_a_request_reaches_its_reply_events_and_back_office
         assert _trace_of(message.headers) == TRACE_ID, message.routing_key
 
 
+async def test_baggage_of_a_request_travels_with_its_reply_and_events(hub, caller: HubCaller):
+    reply = await caller.call("order.submit", an_order("ORD-T3", a_line("1")),
+                              headers={"traceparent": TRACEPARENT, "baggage": "tenant=acme"})
+    accepted = await caller.wait_for("order.accepted", order_id="ORD-T3")
+    for message in (reply, accepted[0]):
+        assert message.headers.get("baggage") == "tenant=acme"
+        assert _trace_of(message.headers) == TRACE_ID
+
+
 async def test_a_request_without_trace_context_starts_a_new_trace(hub, caller: HubCaller):
     reply = await caller.call("order.submit", an_order("ORD-T2"))
     accepted = await caller.wait_for("order.accepted", order_id="ORD-T2")
