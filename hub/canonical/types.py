@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 _MONEY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,4})?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # C0/C1 controls but tab and line breaks, lone surrogates, and the two non-characters XML refuses
-_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 MAX_QUANTITY = 1_000_000
 MAX_ATTRIBUTE_TEXT = 2000
 # what a BIGINT column (and every JSON consumer of ours) can hold
@@ -22,7 +22,7 @@ MAX_TOTAL = Decimal("99999999999999.9999")
 
 def text_problem(value: str) -> str | None:
     """Why ``value`` cannot be stored or put in XML (a control character, a lone surrogate)."""
-    if match := _UNSAFE_TEXT.search(value):
+    if match := UNSAFE_TEXT.search(value):
         return (f"holds the character U+{ord(match.group()):04X} at position {match.start()}; "
                 "control characters and lone surrogates are refused")
     return None

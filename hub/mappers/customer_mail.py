@@ -23,8 +23,11 @@ class MailTemplates:
     def __init__(self, override: Path | None = None) -> None:
         search = [FileSystemLoader(override)] if override else []
         loader = ChoiceLoader([*search, FileSystemLoader(BUILT_IN)])
-        self._text = Environment(loader=loader, undefined=StrictUndefined, autoescape=False)
-        self._html = Environment(loader=loader, undefined=StrictUndefined, autoescape=True)
+        # read once: an operator's change to a template takes effect when the hub restarts
+        self._text = Environment(loader=loader, undefined=StrictUndefined, autoescape=False,
+                                 auto_reload=False)
+        self._html = Environment(loader=loader, undefined=StrictUndefined, autoescape=True,
+                                 auto_reload=False)
 
     @staticmethod
     @functools.cache
