@@ -31,7 +31,7 @@ async def serve(amqp_url: str, prefetch: int) -> None:
         publishes = [
             exchange.publish(aio_pika.Message(body, correlation_id=message.correlation_id,
                                               delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                             routing_key=key)
+                             routing_key=key, mandatory=False)  # as the hub's relay
             for key in FAN_OUT
         ]
         publishes.append(channel.default_exchange.publish(

@@ -98,7 +98,10 @@ class AmqpPublisher:
                 target = (await channel.get_exchange(exchange, ensure=False) if exchange
                           else channel.default_exchange)
                 self._exchanges[exchange] = target
+            # a return matters only straight into a queue (below); on a topic exchange nobody
+            # bound is normal, and a returned copy would only cost frames
             confirmed = await target.publish(message, routing_key=routing_key,
+                                             mandatory=not exchange,
                                              timeout=self.confirm_timeout)
         except _DEAD_CHANNEL as exc:
             await self._renew(generation, exc)
