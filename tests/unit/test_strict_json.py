@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from hub.strict_json import MAX_DEPTH, JsonRefused, read_json, storable_problem
 from tests.fuzz.strategies import json_values
