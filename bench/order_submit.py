@@ -4,12 +4,18 @@ message out), beside raw aio-pika doing the same hop with the same fan-out in th
 Each server runs in its own process; this process is the load generator. For each path: a
 saturated run (``WINDOW`` requests in flight) gives orders/s and CPU ms per order; a paced run
 at half that rate gives p50/p99 latency. The hub also runs with two workers on PostgreSQL.
-Usage: ``python -m bench.order_submit [N]``.
+
+On a shared machine one run's ratio moves by a tenth from one run to the next; ``--runs R``
+plays the whole set R times, one after the other, and adds a table of each path's median with
+every run's ratio beside it.
+Usage: ``python -m bench.order_submit [N] [--runs R]``.
 """
 
+import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -172,7 +178,7 @@ def report(paths: list[PathFigures]) -> None:
     Console(width=200).print(table)
 
 
-async def main(orders: int) -> None:
+async def one_run(orders: int) -> list[PathFigures]:
     paths = [await run_raw(orders), await run_raw(orders, uvloop=True)]
     with tempfile.TemporaryDirectory() as folder:
         paths.append(await run_hub(orders, "hub, SQLite", f"sqlite:///{folder}/bench.db"))
@@ -182,7 +188,45 @@ async def main(orders: int) -> None:
     paths.append(await run_hub(orders, "hub, PostgreSQL, 2 workers", POSTGRES_URL, workers=2,
                                half_rate=False))
     report(paths)
+    return paths
+
+
+def ratios(paths: list[PathFigures]) -> dict[str, float]:
+    """Each path's rate over the faster raw hop's, in one run."""
+    baseline = max(p.saturated.rate for p in paths if p.name.startswith("raw"))
+    return {p.name: p.saturated.rate / baseline for p in paths}
+
+
+def report_runs(runs: list[list[PathFigures]]) -> None:
+    """The median of each path over the runs, and every run's ratio."""
+    table = Table(title=f"order.submit over {len(runs)} runs: the median of each path")
+    for column in ("path", "orders/s", "vs raw", "ratio in each run", "CPU ms/order"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    each = [ratios(paths) for paths in runs]
+    for n, path in enumerate(runs[0]):
+        taken = [paths[n] for paths in runs]
+        table.add_row(
+            path.name, f"{statistics.median(p.saturated.rate for p in taken):,.0f}",
+            f"{statistics.median(r[path.name] for r in each):.2f}x",
+            " ".join(f"{r[path.name]:.2f}" for r in each),
+            f"{statistics.median(p.cpu_ms for p in taken):.1f}")
+    Console(width=200).print(table)
+
+
+async def main(orders: int, runs: int) -> None:
+    done = []
+    for run in range(runs):
+        if runs > 1:
+            print(f"run {run + 1} of {runs}", file=sys.stderr, flush=True)
+        done.append(await one_run(orders))
+    if runs > 1:
+        report_runs(done)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3000))
+    parser = argparse.ArgumentParser(
+        description="order.submit through the hub beside the raw aio-pika hop, in one run")
+    parser.add_argument("orders", nargs="?", type=int, default=3000)
+    parser.add_argument("--runs", type=int, default=1, help="play the whole set this many times")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.orders, arguments.runs))
