@@ -145,43 +145,40 @@ _MARKUP = re.compile("[&<>\r]")
 
 
 class _Xml:
-    """An XML document written as text, element by element, indented two spaces a level."""
+    """An XML document written as text, element by element, indented two spaces a level.
+
+    An element closed with nothing written inside it is written ``<Tag/>``, as lxml did.
+    """
 
     def __init__(self) -> None:
         self._parts: list[str] = ["<?xml version='1.0' encoding='UTF-8'?>\n"]
-        self._open: list[str] = []
+        # each open element: its tag, its opening text and where that text is in _parts
+        self._open: list[tuple[str, str, int]] = []
         self._indent = ""
 
     def start(self, tag: str, namespace: bool = False) -> None:
         head = f'{tag} xmlns="{NAMESPACE}"' if namespace else tag
+        self._open.append((tag, head, len(self._parts)))
         self._parts.append(f"{self._indent}<{head}>\n")
-        self._open.append(tag)
         self._indent = "  " * len(self._open)
 
     def end(self) -> None:
-        tag = self._open.pop()
+        tag, head, at = self._open.pop()
         self._indent = "  " * len(self._open)
-        self._parts.append(f"{self._indent}</{tag}>\n")
+        if at == len(self._parts) - 1:
+            self._parts[at] = f"{self._indent}<{head}/>\n"
+        else:
+            self._parts.append(f"{self._indent}</{tag}>\n")
 
-    def add(self, tag: str, text: str | None) -> None:
-        """A text element, or nothing when the optional value is absent."""
+    def add(self, tag: str, text: str | None, head: str | None = None) -> None:
+        """A text element (``head``: the tag with its attributes), or nothing for no value."""
         if text is None:
             return
+        head = head or tag
         if _MARKUP.search(text):
             text = text.translate(_TEXT)
-        self._parts.append(f"{self._indent}<{tag}>{text}</{tag}>\n" if text
-                           else f"{self._indent}<{tag}/>\n")
-
-    def add_typed(self, tag: str, type_: str, text: str, name: str | None = None) -> None:
-        """A text element with its ``type`` (and ``name``) attributes."""
-        head = tag if name is None else f'{tag} name="{name.translate(_ATTRIBUTE)}"'
-        if _MARKUP.search(text):
-            text = text.translate(_TEXT)
-        self._parts.append(f'{self._indent}<{head} type="{type_}">{text}</{tag}>\n' if text
-                           else f'{self._indent}<{head} type="{type_}"/>\n')
-
-    def empty(self, tag: str) -> None:
-        self._parts.append(f"{self._indent}<{tag}/>\n")
+        self._parts.append(f"{self._indent}<{head}>{text}</{tag}>\n" if text
+                           else f"{self._indent}<{head}/>\n")
 
     def to_bytes(self) -> bytes:
         """UTF-8; text no encoding can carry (a lone surrogate) is a ``ValueError``."""
@@ -206,14 +203,10 @@ def _write_order(xml: _Xml, order: Order, changes: RevisionChanges | None) -> No
     xml.add("ServiceAccountId", order.service_account())
     if changes is not None:
         _write_changes(xml, changes)
-    items = order.items_with_accounts()
-    if not items:
-        xml.empty("Lines")
-    else:
-        xml.start("Lines")
-        for item in items:
-            _write_line(xml, item)
-        xml.end()
+    xml.start("Lines")
+    for item in order.items_with_accounts():
+        _write_line(xml, item)
+    xml.end()
     xml.end()
 
 
@@ -245,28 +238,22 @@ def _write_line(xml: _Xml, item: OrderItem) -> None:
 def _write_changes(xml: _Xml, changes: RevisionChanges) -> None:
     xml.start("Changes")
     for tag, line_ids in (("Added", changes.added), ("Removed", changes.removed)):
-        if not line_ids:
-            xml.empty(tag)
-            continue
         xml.start(tag)
         for line_id in line_ids:
             xml.add("LineId", line_id)
         xml.end()
-    if not changes.changed:
-        xml.empty("Changed")
-    else:
-        xml.start("Changed")
-        for line in changes.changed:
-            xml.start("ChangedLine")
-            xml.add("LineId", line.line_id)
-            for field in line.fields:
-                xml.start("FieldChange")
-                xml.add("Field", field.field)
-                _write_typed(xml, "Old", field.old)
-                _write_typed(xml, "New", field.new)
-                xml.end()
+    xml.start("Changed")
+    for line in changes.changed:
+        xml.start("ChangedLine")
+        xml.add("LineId", line.line_id)
+        for field in line.fields:
+            xml.start("FieldChange")
+            xml.add("Field", field.field)
+            _write_typed(xml, "Old", field.old)
+            _write_typed(xml, "New", field.new)
             xml.end()
         xml.end()
+    xml.end()
     xml.end()
 
 
@@ -297,9 +284,6 @@ def _write_asset_changes(
 def _write_attributes(xml: _Xml, tag: str, attributes: Mapping[str, Scalar] | None) -> None:
     if attributes is None:
         return
-    if not attributes:
-        xml.empty(tag)
-        return
     xml.start(tag)
     for name, value in attributes.items():
         _write_typed(xml, "Attribute", value, name=name)
@@ -309,7 +293,8 @@ def _write_attributes(xml: _Xml, tag: str, attributes: Mapping[str, Scalar] | No
 def _write_typed(xml: _Xml, tag: str, value: Scalar, name: str | None = None) -> None:
     """A value as text with its JSON type in ``type``, so reading it back is exact."""
     value_type, text = _typed_text(value)
-    xml.add_typed(tag, value_type, text, name)
+    named = "" if name is None else f' name="{name.translate(_ATTRIBUTE)}"'
+    xml.add(tag, text, head=f'{tag}{named} type="{value_type}"')
 
 
 def _typed_text(value: Scalar) -> tuple[str, str]:
