@@ -33,6 +33,8 @@ from tests.support.factories import a_line, an_order
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WINDOW = 200  # requests in flight from the generator in a saturated run
+# the outbox published from a process beside the worker (HUB_RELAY_PROCESS, README)
+RELAY_PROCESS = {"HUB_RELAY_PROCESS": "1"}
 
 
 @dataclass
@@ -146,11 +148,11 @@ async def run_raw(orders: int, uvloop: bool = False) -> PathFigures:
 
 
 async def run_hub(orders: int, name: str, database_url: str, workers: int = 1,
-                  half_rate: bool = True) -> PathFigures:
+                  half_rate: bool = True, **settings: str) -> PathFigures:
     # the hub's own copy of events for partners too: a backlog left by an earlier run would
     # be forwarded during this one
     await purge("asi.order.submit", "asi.order.submit.dlq", "hub.partner.events")
-    servers = [hub_server(database_url) for _ in range(workers)]
+    servers = [hub_server(database_url, **settings) for _ in range(workers)]
     return await measure(name, servers, "hub.asi", "hub.out", orders, half_rate)
 
 
@@ -181,8 +183,14 @@ async def one_run(orders: int) -> list[PathFigures]:
     paths = [await run_raw(orders), await run_raw(orders, uvloop=True)]
     with tempfile.TemporaryDirectory() as folder:
         paths.append(await run_hub(orders, "hub, SQLite", f"sqlite:///{folder}/bench.db"))
+    with tempfile.TemporaryDirectory() as folder:
+        paths.append(await run_hub(orders, "hub, SQLite, relay process",
+                                   f"sqlite:///{folder}/bench.db", **RELAY_PROCESS))
     await reset_postgres()
     paths.append(await run_hub(orders, "hub, PostgreSQL", POSTGRES_URL))
+    await reset_postgres()
+    paths.append(await run_hub(orders, "hub, PostgreSQL, relay process", POSTGRES_URL,
+                               **RELAY_PROCESS))
     await reset_postgres()
     paths.append(await run_hub(orders, "hub, PostgreSQL, 2 workers", POSTGRES_URL, workers=2,
                                half_rate=False))

@@ -1,5 +1,6 @@
 """The processes a benchmark measures: started, watched (CPU, memory, log) and stopped."""
 
+import contextlib
 import os
 import re
 import subprocess
@@ -36,9 +37,16 @@ class Server:
         return self
 
     def cpu_seconds(self) -> float:
+        """User and system CPU of the server and of the processes it started (a hub worker's
+        relay process)."""
         assert self.process is not None
-        times = psutil.Process(self.process.pid).cpu_times()
-        return times.user + times.system
+        server = psutil.Process(self.process.pid)
+        total = 0.0
+        for process in (server, *server.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
 
     def rss_bytes(self) -> int:
         assert self.process is not None

@@ -21,7 +21,8 @@ from connectors.soap_partner import open_soap_crm
 from hub.backoffice import card_numbers
 from hub.dead_letters import dead_letter_counts
 from hub.delivery.partner_events import PartnerFanOut, declare_forwarding, partner_events_router
-from hub.delivery.relay import OutboxRelay
+from hub.delivery.relay import OutboxRelay, record_sent
+from hub.delivery.relay_process import RelayProcess
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
@@ -69,7 +70,7 @@ class Hub:
     settings: Settings
     database: Database
     publisher: AmqpPublisher
-    relay: OutboxRelay
+    relay: OutboxRelay | RelayProcess
     back_office: BackOfficeLink
     mail_templates: MailTemplates
     group_commit: GroupCommit | None = None
@@ -206,9 +207,14 @@ def build_hub(settings: Settings) -> Hub:
     database = open_database(settings.database_url)
     publisher = AmqpPublisher(RabbitBroker(settings.amqp_url, log_level=logging.DEBUG),
                               confirm_timeout=settings.publish_confirm_timeout)
-    relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
-                        settings.outbox_stale_seconds, backlog=settings.outbox_backlog,
-                        copies=PartnerFanOut(database).copies)
+    relay: OutboxRelay | RelayProcess
+    if settings.relay_process:
+        relay = RelayProcess(functools.partial(record_sent, database), settings.outbox_backlog,
+                             settings.graceful_timeout)
+    else:
+        relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
+                            settings.outbox_stale_seconds, backlog=settings.outbox_backlog,
+                            copies=PartnerFanOut(database).copies)
     mail_templates = MailTemplates(settings.mail_templates)
     group = None
     if settings.batch_max > 1:
@@ -239,7 +245,7 @@ def partner_calls(settings: Settings, metrics: HubMetrics | None = None) -> Part
                         observe=None if metrics is None else metrics.partner_call)
 
 
-def soap_server(settings: Settings, database: Database, relay: OutboxRelay,
+def soap_server(settings: Settings, database: Database, relay: OutboxRelay | RelayProcess,
                 tracing: TracerProvider | None = None) -> SoapServer | None:
     """The SOAP partner endpoint on ``HUB_SOAP_ADDR``, or None when it is not set."""
     if not settings.soap_addr:

@@ -35,8 +35,9 @@ class OutboxRelay:
     """
 
     def __init__(self, database: Database, publish: Publish, sweep_seconds: float,
-                 stale_seconds: float, backlog: int = 2000, copies: Copies | None = None
-                 ) -> None:
+                 stale_seconds: float, backlog: int = 2000, copies: Copies | None = None,
+                 record: Callable[[list[str]], Awaitable[None]] | None = None,
+                 on_round: Callable[[], Awaitable[None]] | None = None) -> None:
         self._database = database
         self._publish = publish
         self._copies = copies
@@ -54,16 +55,31 @@ class OutboxRelay:
         # sweeper leaves these alone
         self._in_hand: dict[str, float] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        # records ids as sent: in the store by default; a relay process has its worker do it
+        self._record = record or self._record_in_store
+        # told after each round, once what it published is recorded as sent or left behind
+        self._on_round = on_round
         self.lag = LagGauge()
 
-    def after_commit(self, messages: list[OutgoingMessage]) -> None:
-        """Hand over what a transaction just committed (called by the unit of work)."""
-        committed = time.monotonic()
+    def after_commit(self, messages: list[OutgoingMessage], committed: float | None = None
+                     ) -> None:
+        """Hand over what a transaction just committed (called by the unit of work).
+
+        ``committed`` is when, on the monotonic clock (which a relay process shares with its
+        worker); now by default.
+        """
+        if committed is None:
+            committed = time.monotonic()
         self._in_hand.update((m.message_id, committed) for m in messages)
         self._fresh.extend(messages)
         self._arrived.set()
         if len(self._in_hand) >= self._backlog:
             self._has_room.clear()
+
+    @property
+    def in_hand(self) -> int:
+        """Messages handed over and not yet recorded as sent nor left to the sweeper."""
+        return len(self._in_hand)
 
     @property
     def settled(self) -> bool:
@@ -125,6 +141,8 @@ class OutboxRelay:
                 await self._mark_sent()
             except Exception:
                 log.exception("recording sent messages failed; trying again with the next round")
+            if self._on_round is not None:
+                await self._on_round()
 
     async def _publish_all(self, messages: Sequence[OutgoingMessage]
                            ) -> list[BaseException | None]:
@@ -164,16 +182,14 @@ class OutboxRelay:
             return
         # copied, not taken: a cancelled or failed update leaves the ids to be recorded later
         ids = list(self._sent)
-        async with self._database.writer(), self._database.sessions() as session:
-            await session.execute(
-                update(OutboxRow).where(OutboxRow.message_id.in_(ids))
-                .values(sent_at=datetime.now(UTC))
-            )
-            await session.commit()
+        await self._record(ids)
         del self._sent[:len(ids)]
         for message_id in ids:
             self._in_hand.pop(message_id, None)
         self._room_check()
+
+    async def _record_in_store(self, ids: list[str]) -> None:
+        await record_sent(self._database, ids)
 
     def _room_check(self) -> None:
         if len(self._in_hand) < self._backlog:
@@ -212,3 +228,13 @@ class OutboxRelay:
         if rows:
             log.info("outbox sweep published %d message(s) left behind", len(rows))
         return len(rows)
+
+
+async def record_sent(database: Database, ids: Sequence[str]) -> None:
+    """Mark outbox rows as sent: the broker confirmed them."""
+    async with database.writer(), database.sessions() as session:
+        await session.execute(
+            update(OutboxRow).where(OutboxRow.message_id.in_(ids))
+            .values(sent_at=datetime.now(UTC))
+        )
+        await session.commit()
