@@ -33,8 +33,8 @@ from tests.support.factories import a_line, an_order
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WINDOW = 200  # requests in flight from the generator in a saturated run
-# the outbox published from a process beside the worker (HUB_RELAY_PROCESS, README)
-RELAY_PROCESS = {"HUB_RELAY_PROCESS": "1"}
+# the outbox published by the worker itself, as before HUB_RELAY_PROCESS (README)
+RELAY_IN_WORKER = {"HUB_RELAY_PROCESS": "0"}
 
 
 @dataclass
@@ -184,13 +184,13 @@ async def one_run(orders: int) -> list[PathFigures]:
     with tempfile.TemporaryDirectory() as folder:
         paths.append(await run_hub(orders, "hub, SQLite", f"sqlite:///{folder}/bench.db"))
     with tempfile.TemporaryDirectory() as folder:
-        paths.append(await run_hub(orders, "hub, SQLite, relay process",
-                                   f"sqlite:///{folder}/bench.db", **RELAY_PROCESS))
+        paths.append(await run_hub(orders, "hub, SQLite, relay in the worker",
+                                   f"sqlite:///{folder}/bench.db", **RELAY_IN_WORKER))
     await reset_postgres()
     paths.append(await run_hub(orders, "hub, PostgreSQL", POSTGRES_URL))
     await reset_postgres()
-    paths.append(await run_hub(orders, "hub, PostgreSQL, relay process", POSTGRES_URL,
-                               **RELAY_PROCESS))
+    paths.append(await run_hub(orders, "hub, PostgreSQL, relay in the worker", POSTGRES_URL,
+                               **RELAY_IN_WORKER))
     await reset_postgres()
     paths.append(await run_hub(orders, "hub, PostgreSQL, 2 workers", POSTGRES_URL, workers=2,
                                half_rate=False))

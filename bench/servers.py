@@ -49,8 +49,14 @@ class Server:
         return total
 
     def rss_bytes(self) -> int:
+        """Resident memory of the server and of the processes it started."""
         assert self.process is not None
-        return psutil.Process(self.process.pid).memory_info().rss
+        server = psutil.Process(self.process.pid)
+        total = 0
+        for process in (server, *server.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += process.memory_info().rss
+        return total
 
     def stop(self) -> str:
         """SIGTERM, wait, and return what the server logged."""

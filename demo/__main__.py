@@ -38,6 +38,8 @@ async def main() -> None:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{STORE.resolve()}",
                         SMTP_URL=inbox.smtp_url, HUB_PARTNER_SECRETS={"comtel": crm_password},
                         HUB_SOAP_ADDR="127.0.0.1:0", HUB_SECRET_KEY=new_key(),
+                        # one process, so the whole hub's log stays in demo.log
+                        HUB_RELAY_PROCESS=False,
                         # a free port unless told: the demo must not fail on a busy 8080
                         HUB_HTTP_ADDR=os.environ.get("HUB_HTTP_ADDR", "127.0.0.1:0"))
     logging.basicConfig(filename="demo.log", level=logging.INFO,

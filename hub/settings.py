@@ -34,8 +34,9 @@ class Settings(BaseSettings):
                                            alias="HUB_PUBLISH_CONFIRM_TIMEOUT")
     # committed messages not yet published before new work waits: bounds the relay's lag
     outbox_backlog: int = Field(default=2000, ge=100, alias="HUB_OUTBOX_BACKLOG")
-    # publish the outbox from a process of its own beside each worker (another core's work)
-    relay_process: bool = Field(default=False, alias="HUB_RELAY_PROCESS")
+    # publish the outbox from a process of its own beside each worker (another core's work);
+    # off, the worker publishes it itself
+    relay_process: bool = Field(default=True, alias="HUB_RELAY_PROCESS")
     # the back-office systems that must each report a line completed before it is completed
     fulfilment_systems: Annotated[tuple[str, ...], NoDecode] = Field(
         default=FULFILMENT_SYSTEMS, alias="HUB_FULFILMENT_SYSTEMS")

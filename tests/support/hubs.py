@@ -21,7 +21,11 @@ def hub_settings(amqp_url: str, database_url: str, **overrides: object) -> Setti
               "HUB_HTTP_ADDR": "127.0.0.1:0",
               # most scenarios are about something else and play provisioning alone; the
               # rule that every system must complete a line has its own tests with both
-              "HUB_FULFILMENT_SYSTEMS": "provisioning"}
+              "HUB_FULFILMENT_SYSTEMS": "provisioning",
+              # a hub in the test's own process relays in it too, so tests can watch and
+              # break the relay; `hub run` workers started by tests use the relay process
+              # (tests/integration/test_relay_process.py, test_group_commit.py)
+              "HUB_RELAY_PROCESS": False}
     values |= overrides
     return Settings(**values)
 
