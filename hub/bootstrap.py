@@ -22,7 +22,7 @@ from hub.backoffice import card_numbers
 from hub.dead_letters import dead_letter_counts
 from hub.delivery.partner_events import PartnerFanOut, declare_forwarding, partner_events_router
 from hub.delivery.relay import OutboxRelay, record_sent
-from hub.delivery.relay_process import RelayProcess
+from hub.delivery.relay_process import RelayProcess, child_environment
 from hub.delivery.topology import QueuePolicy, broker_has_quorum_queues, declare_topology
 from hub.interfaces.backoffice.checks import CheckValidity
 from hub.interfaces.orders.submission import OrderPolicy
@@ -210,7 +210,7 @@ def build_hub(settings: Settings) -> Hub:
     relay: OutboxRelay | RelayProcess
     if settings.relay_process:
         relay = RelayProcess(functools.partial(record_sent, database), settings.outbox_backlog,
-                             settings.graceful_timeout)
+                             settings.graceful_timeout, env=child_environment(settings))
     else:
         relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
                             settings.outbox_stale_seconds, backlog=settings.outbox_backlog,

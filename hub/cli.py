@@ -25,7 +25,8 @@ app.add_typer(partner_app, name="partner")
 
 @app.command()
 def run() -> None:
-    """Start a hub worker; Ctrl-C (SIGINT/SIGTERM) drains in-flight messages, then stops."""
+    """Start a hub worker (and its outbox relay process, HUB_RELAY_PROCESS); Ctrl-C
+    (SIGINT/SIGTERM) drains in-flight messages, then stops both."""
     settings = Settings()
     from hub.operations.logs import configure_logging
 

@@ -142,7 +142,10 @@ class OutboxRelay:
             except Exception:
                 log.exception("recording sent messages failed; trying again with the next round")
             if self._on_round is not None:
-                await self._on_round()
+                try:
+                    await self._on_round()
+                except Exception:
+                    log.exception("reporting a round failed; its messages go out again later")
 
     async def _publish_all(self, messages: Sequence[OutgoingMessage]
                            ) -> list[BaseException | None]:

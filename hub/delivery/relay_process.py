@@ -25,16 +25,20 @@ what it confirmed itself, and exits when its pipe closes.
 
 import asyncio
 import logging
+import os
 import pickle
 import signal
 import struct
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from hub.delivery.relay import record_sent
 from hub.store.outbox import OutgoingMessage
+
+if TYPE_CHECKING:
+    from hub.settings import Settings
 
 log = logging.getLogger("hub.relay")
 _LENGTH = struct.Struct(">I")
@@ -48,9 +52,12 @@ class RelayProcess:
     """The worker's side: hands committed messages to the child, records what it confirmed."""
 
     def __init__(self, record: Record, backlog: int, stop_timeout: float,
-                 command: Sequence[str] = CHILD) -> None:
+                 command: Sequence[str] = CHILD, env: Mapping[str, str] | None = None) -> None:
         self._record = record
         self._command = command
+        # the child reads its settings from its environment: the worker's, with what the
+        # worker was configured with on top (it may have been given settings in code)
+        self._env = dict(env or {})
         self._backlog = backlog
         self._stop_timeout = stop_timeout
         self._process: asyncio.subprocess.Process | None = None
@@ -83,7 +90,8 @@ class RelayProcess:
 
     async def _spawn(self) -> None:
         process = await asyncio.create_subprocess_exec(
-            *self._command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            *self._command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, **self._env})
         assert process.stdout is not None
         if (await process.stdout.readline()).strip() != b"ready":
             await process.wait()
@@ -292,3 +300,14 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def child_environment(settings: "Settings") -> dict[str, str]:
+    """What the relay process must share with its worker, as environment variables."""
+    return {"AMQP_URL": settings.amqp_url, "DATABASE_URL": settings.database_url,
+            "HUB_OUTBOX_SWEEP_SECONDS": str(settings.outbox_sweep_seconds),
+            "HUB_OUTBOX_STALE_SECONDS": str(settings.outbox_stale_seconds),
+            "HUB_OUTBOX_BACKLOG": str(settings.outbox_backlog),
+            "HUB_PUBLISH_CONFIRM_TIMEOUT": str(settings.publish_confirm_timeout),
+            "HUB_GRACEFUL_TIMEOUT": str(settings.graceful_timeout),
+            "HUB_LOG_LEVEL": settings.log_level, "HUB_LOG_FORMAT": settings.log_format}

@@ -9,6 +9,7 @@ behind, and the next worker publishes what was left. On SQLite and PostgreSQL.
 import asyncio
 import re
 import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -16,7 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.client import HubCaller
+from hub.delivery.relay_process import RelayProcess
 from hub.settings import Settings
+from hub.store import migrations
 from hub.store.database import open_database
 from hub.store.tables import OutboxRow
 from tests.integration.test_group_commit import (
@@ -143,3 +146,31 @@ async def test_a_worker_killed_leaves_no_relay_process_and_the_next_worker_publi
 
     assert_answered_once_each(replies, order_ids)
     assert {order_id: len(ids) for order_id, ids in billed.items()} == dict.fromkeys(order_ids, 1)
+
+
+async def test_a_hub_configured_in_code_gives_its_relay_process_its_own_store_and_broker(
+    settings: Settings, caller: HubCaller, monkeypatch
+):
+    """The child reads its settings from its environment; the worker puts its own there."""
+    # the environment names another store: a child that read it would sweep that one
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///elsewhere-never-used.db")
+    await migrations.upgrade(settings.database_url)
+    database = open_database(settings.database_url)
+    try:
+        async with database.sessions() as session:
+            session.add(OutboxRow(
+                message_id="left-behind-1", exchange="hub.out", routing_key="billing.order",
+                message_type="billing.order", content_type="application/xml",
+                correlation_id="LEFT-1", headers={}, body=b"<order/>",
+                created_at=datetime.now(UTC) - timedelta(hours=1), sent_at=None))
+            await session.commit()
+    finally:
+        await database.dispose()
+    configured = settings.model_copy(update={"relay_process": True})
+    async with running_hub(configured) as hub:
+        assert isinstance(hub.relay, RelayProcess)
+        [left] = await caller.wait_for("billing.order", count=1, timeout=60)
+        assert (left.message_id, left.correlation_id) == ("left-behind-1", "LEFT-1")
+        while await unsent(settings):
+            await asyncio.sleep(0.2)
+    assert not Path("elsewhere-never-used.db").exists()
