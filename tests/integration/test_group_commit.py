@@ -4,6 +4,8 @@ A refused or crashing request inside a batch leaves its neighbours alone; a work
 in the middle of a batch answers every order exactly once (a reply may be repeated, never
 changed) and publishes its work at least once under a stable ``message_id``; a worker stopped
 with SIGTERM under load records what it published, so a restart publishes nothing again.
+Each of the last two runs `hub run` with its relay process (the default) and with the relay
+in the worker.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ from hub.client import HubCaller, Received
 from hub.settings import Settings
 from tests.support.factories import an_order
 from tests.support.hubs import running_hub
+from tests.support.relay_processes import gone, relay_process_of, unsent
 
 pytestmark = pytest.mark.integration
 
@@ -104,6 +107,12 @@ def billing_ids_by_order(caller: HubCaller) -> dict[str, set[str]]:
     return found
 
 
+def assert_billed_under_one_id_each(caller: HubCaller, order_ids: list[str]) -> None:
+    """Published at least once each, and always under the same ``message_id``."""
+    billed = billing_ids_by_order(caller)
+    assert {order_id: len(ids) for order_id, ids in billed.items()} == dict.fromkeys(order_ids, 1)
+
+
 async def billed_every_order(caller: HubCaller, order_ids: list[str]) -> None:
     """Wait until every order's billing message was seen at least once."""
     while not set(order_ids) <= set(billing_ids_by_order(caller)):
@@ -155,40 +164,57 @@ async def test_a_refused_and_a_crashing_request_leave_their_batch_neighbours_alo
     assert batches < turns
 
 
+# where `hub run` publishes its outbox: its relay process (the default) or the worker itself
+RELAYS = pytest.mark.parametrize("relay", ["process", "worker"])
+
+
+def relay_setting(relay: str) -> dict[str, str]:
+    return {"HUB_RELAY_PROCESS": "1" if relay == "process" else "0"}
+
+
+@RELAYS
 @pytest.mark.timeout(600)
 async def test_a_worker_killed_in_the_middle_of_a_batch_answers_every_order_exactly_once(
-    settings: Settings, caller: HubCaller, tmp_path: Path
+    settings: Settings, caller: HubCaller, tmp_path: Path, relay: str
 ):
     replies = Replies()
     reply_to = await replies.attach(caller)
     # queued before the worker starts, so its first batches are full ones of 100
     order_ids = await send_orders(caller, reply_to, "KILLED", 300)
-    async with hub_process(settings, tmp_path, HUB_BATCH_MAX="100",
-                           HUB_PREFETCH="128") as worker:
+    async with hub_process(settings, tmp_path, HUB_BATCH_MAX="100", HUB_PREFETCH="128",
+                           **relay_setting(relay)) as worker:
         await replies.wait_for(1, timeout=120)
         worker.send_signal(signal.SIGKILL)  # the next batch is under way: killed in it
         worker.wait()
+    if relay == "process":
+        # its pipe closed: it publishes what it holds, records it and exits on its own
+        child = await relay_process_of(next(tmp_path.glob("hub-*.log")))
+        assert await gone(child, timeout=30), "the relay process outlived its killed worker"
     async with running_hub(settings):
         await replies.wait_for(len(order_ids), timeout=180)
         await billed_every_order(caller, order_ids)
-        billed = billing_ids_by_order(caller)
+        assert_billed_under_one_id_each(caller, order_ids)
 
     assert_answered_once_each(replies, order_ids)
-    # published at least once each, always under the same message_id
-    assert {order_id: len(ids) for order_id, ids in billed.items()} == dict.fromkeys(order_ids, 1)
 
 
+@RELAYS
 @pytest.mark.timeout(600)
 async def test_sigterm_under_load_then_restart_publishes_nothing_twice(
-    settings: Settings, caller: HubCaller, tmp_path: Path
+    settings: Settings, caller: HubCaller, tmp_path: Path, relay: str
 ):
     replies = Replies()
     reply_to = await replies.attach(caller)
     order_ids = await send_orders(caller, reply_to, "TERM", 300)
-    async with hub_process(settings, tmp_path) as worker:
+    async with hub_process(settings, tmp_path, **relay_setting(relay)) as worker:
         await replies.wait_for(1, timeout=120)
         worker.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(worker.wait) == 0
+    if relay == "process":
+        child = await relay_process_of(next(tmp_path.glob("hub-*.log")))
+        assert await gone(child, timeout=5), "the relay process outlived its worker"
+    # what it committed it published and recorded as sent before it exited
+    assert await unsent(settings) == 0
     async with running_hub(settings):
         await replies.wait_for(len(order_ids), timeout=180)
         await billed_every_order(caller, order_ids)

@@ -1,20 +1,18 @@
 """The outbox relay in a process of its own (``HUB_RELAY_PROCESS``) keeps the relay's promises.
 
-A worker stopped with SIGTERM lets its relay process publish and record what it holds, so a
-restart publishes nothing again; a relay process killed under load is replaced, and what it
-held goes out again under the same ``message_id``; a worker killed -9 leaves no relay process
-behind, and the next worker publishes what was left. On SQLite and PostgreSQL.
+A relay process killed under load is replaced, and what it held goes out again under the same
+``message_id``; a hub configured in code gives its relay process its own store. On SQLite and
+PostgreSQL. A worker stopped with SIGTERM or killed -9 with a relay process is in
+``test_group_commit.py`` (both relays).
 """
 
 import asyncio
-import re
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
 import pytest
-from sqlalchemy import func, select
 
 from hub.client import HubCaller
 from hub.delivery.relay_process import RelayProcess
@@ -25,73 +23,17 @@ from hub.store.tables import OutboxRow
 from tests.integration.test_group_commit import (
     Replies,
     assert_answered_once_each,
+    assert_billed_under_one_id_each,
     billed_every_order,
-    billing_ids_by_order,
     hub_process,
     send_orders,
 )
 from tests.support.hubs import running_hub
+from tests.support.relay_processes import relay_process_of, unsent
 
 pytestmark = pytest.mark.integration
 
 RELAY_PROCESS = {"HUB_RELAY_PROCESS": "1"}
-STARTED = re.compile(r"outbox relay runs in process (\d+)")
-
-
-def relay_pids(log: str) -> list[int]:
-    return [int(pid) for pid in STARTED.findall(log)]
-
-
-async def relay_process_of(tmp_path: Path, count: int = 1) -> int:
-    """The pid of the ``count``-th relay process the worker in ``tmp_path`` started."""
-    [log] = tmp_path.glob("hub-*.log")
-    while len(pids := relay_pids(log.read_text())) < count:
-        await asyncio.sleep(0.05)
-    return pids[count - 1]
-
-
-async def gone(pid: int, timeout: float) -> bool:
-    try:
-        await asyncio.to_thread(psutil.Process(pid).wait, timeout)
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.TimeoutExpired:
-        return False
-    return True
-
-
-async def unsent(settings: Settings) -> int:
-    database = open_database(settings.database_url)
-    try:
-        async with database.sessions() as session:
-            return await session.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None)))
-    finally:
-        await database.dispose()
-
-
-@pytest.mark.timeout(600)
-async def test_sigterm_stops_the_relay_process_after_it_published_and_recorded_everything(
-    settings: Settings, caller: HubCaller, tmp_path: Path
-):
-    replies = Replies()
-    reply_to = await replies.attach(caller)
-    order_ids = await send_orders(caller, reply_to, "RP-TERM", 300)
-    async with hub_process(settings, tmp_path, **RELAY_PROCESS) as worker:
-        relay = await relay_process_of(tmp_path)
-        await replies.wait_for(1, timeout=120)
-        worker.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(worker.wait) == 0
-    assert await gone(relay, timeout=5), "the relay process outlived its worker"
-    async with running_hub(settings):
-        await replies.wait_for(len(order_ids), timeout=180)
-        await billed_every_order(caller, order_ids)
-
-    assert_answered_once_each(replies, order_ids)
-    # what the relay process published, its worker recorded as sent: nothing went out twice
-    billing = caller.matching("billing.order")
-    assert sorted(m.correlation_id for m in billing) == sorted(order_ids)
-    assert await unsent(settings) == 0
 
 
 @pytest.mark.timeout(600)
@@ -103,10 +45,11 @@ async def test_a_relay_process_killed_under_load_is_replaced_and_its_messages_go
     order_ids = await send_orders(caller, reply_to, "RP-KILL", 300)
     async with hub_process(settings, tmp_path, HUB_OUTBOX_STALE_SECONDS="1",
                            HUB_OUTBOX_SWEEP_SECONDS="0.5", **RELAY_PROCESS) as worker:
-        first = await relay_process_of(tmp_path)
+        [log] = tmp_path.glob("hub-*.log")
+        first = await relay_process_of(log)
         await replies.wait_for(1, timeout=120)
         psutil.Process(first).kill()
-        second = await asyncio.wait_for(relay_process_of(tmp_path, count=2), 30)
+        second = await asyncio.wait_for(relay_process_of(log, count=2), 30)
         assert second != first
         await replies.wait_for(len(order_ids), timeout=180)
         await billed_every_order(caller, order_ids)
@@ -115,37 +58,11 @@ async def test_a_relay_process_killed_under_load_is_replaced_and_its_messages_go
             await asyncio.sleep(0.2)
         worker.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(worker.wait) == 0
-        [log] = tmp_path.glob("hub-*.log")
         assert f"outbox relay process {first} exited" in log.read_text()
 
     assert_answered_once_each(replies, order_ids)
-    # at least once each, and a message published again kept its message_id
-    billed = billing_ids_by_order(caller)
-    assert {order_id: len(ids) for order_id, ids in billed.items()} == dict.fromkeys(order_ids, 1)
-
-
-@pytest.mark.timeout(600)
-async def test_a_worker_killed_leaves_no_relay_process_and_the_next_worker_publishes_the_rest(
-    settings: Settings, caller: HubCaller, tmp_path: Path
-):
-    replies = Replies()
-    reply_to = await replies.attach(caller)
-    order_ids = await send_orders(caller, reply_to, "RP-WORKER", 300)
-    async with hub_process(settings, tmp_path, HUB_BATCH_MAX="100", HUB_PREFETCH="128",
-                           **RELAY_PROCESS) as worker:
-        relay = await relay_process_of(tmp_path)
-        await replies.wait_for(1, timeout=120)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-    # its pipe closed: it publishes what it holds and exits on its own
-    assert await gone(relay, timeout=30), "the relay process outlived its killed worker"
-    async with running_hub(settings):
-        await replies.wait_for(len(order_ids), timeout=180)
-        await billed_every_order(caller, order_ids)
-        billed = billing_ids_by_order(caller)
-
-    assert_answered_once_each(replies, order_ids)
-    assert {order_id: len(ids) for order_id, ids in billed.items()} == dict.fromkeys(order_ids, 1)
+    # a message published again kept its message_id
+    assert_billed_under_one_id_each(caller, order_ids)
 
 
 async def test_a_hub_configured_in_code_gives_its_relay_process_its_own_store_and_broker(
