@@ -1,10 +1,10 @@
 """The outbox relay in a process of its own, fed by its worker over a pipe.
 
-A worker's event loop is what bounds its rate (bench/README.md): publishing four messages per
-order with confirms, and recording them as sent, is about a third of its work. With
-``HUB_RELAY_PROCESS`` set, ``hub run`` starts ``python -m hub.delivery.relay_process`` beside
-itself and hands it what each transaction committed, so that work runs on the machine's other
-core. The promises are those of the in-process relay, because the child *is* that relay
+With the relay in the worker, the worker's event loop bounded its rate (bench/README.md):
+publishing four messages per order with confirms, and recording them as sent, was about a
+quarter of its work. By default (``HUB_RELAY_PROCESS``, on), ``hub run`` starts
+``python -m hub.delivery.relay_process`` beside itself and hands it what each transaction
+committed, so that work runs on the machine's other core. The promises are those of the in-process relay, because the child *is* that relay
 (:class:`~hub.delivery.relay.OutboxRelay`), fed through a pipe instead of a method call:
 
 - a message is handed over only after its transaction committed, and is recorded as sent only
@@ -46,6 +46,8 @@ _LENGTH = struct.Struct(">I")
 Record = Callable[[list[str]], Awaitable[None]]
 # the relay process: this module, run by the worker's own interpreter
 CHILD = (sys.executable, "-m", "hub.delivery.relay_process")
+# seconds a relay process gets to connect to the store and the broker and say it is ready
+_READY_WITHIN = 60.0
 
 
 class RelayProcess:
@@ -93,7 +95,13 @@ class RelayProcess:
             *self._command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             env={**os.environ, **self._env})
         assert process.stdout is not None
-        if (await process.stdout.readline()).strip() != b"ready":
+        try:
+            ready = await asyncio.wait_for(process.stdout.readline(), _READY_WITHIN)
+        except TimeoutError:
+            ready = b""
+        if ready.strip() != b"ready":
+            if process.returncode is None:
+                process.kill()
             await process.wait()
             raise RuntimeError("the outbox relay process did not start (its log says why)")
         # what an earlier child held is the sweeper's now; what it confirmed is still recorded

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from hub.delivery import relay_process
 from hub.delivery.relay_process import RelayProcess
 from hub.store.outbox import OutgoingMessage
 
@@ -88,3 +89,11 @@ async def test_a_child_that_never_says_ready_fails_the_start():
                          command=(sys.executable, "-c", "print('no')"))
     with pytest.raises(RuntimeError, match="did not start"):
         await relay.start()
+
+
+async def test_a_child_that_hangs_before_ready_is_killed_and_fails_the_start(monkeypatch):
+    monkeypatch.setattr(relay_process, "_READY_WITHIN", 0.5)
+    relay = RelayProcess(Recorded(), backlog=2, stop_timeout=5,
+                         command=(sys.executable, "-c", "import time; time.sleep(600)"))
+    with pytest.raises(RuntimeError, match="did not start"):
+        await asyncio.wait_for(relay.start(), 30)
