@@ -7,11 +7,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
+T = TypeVar("T")
 LAG = re.compile(r"outbox relay lag \(commit -> confirmed\): (.*)")
 
 
@@ -39,24 +42,21 @@ class Server:
     def cpu_seconds(self) -> float:
         """User and system CPU of the server and of the processes it started (a hub worker's
         relay process)."""
-        assert self.process is not None
-        server = psutil.Process(self.process.pid)
-        total = 0.0
-        for process in (server, *server.children(recursive=True)):
-            with contextlib.suppress(psutil.NoSuchProcess):
-                times = process.cpu_times()
-                total += times.user + times.system
-        return total
+        return sum(sum(times[:2]) for times in self._each(psutil.Process.cpu_times))
 
     def rss_bytes(self) -> int:
         """Resident memory of the server and of the processes it started."""
+        return sum(memory.rss for memory in self._each(psutil.Process.memory_info))
+
+    def _each(self, read: Callable[[psutil.Process], T]) -> list[T]:
+        """``read`` of the server and of each process it started that is still there."""
         assert self.process is not None
         server = psutil.Process(self.process.pid)
-        total = 0
+        found = []
         for process in (server, *server.children(recursive=True)):
             with contextlib.suppress(psutil.NoSuchProcess):
-                total += process.memory_info().rss
-        return total
+                found.append(read(process))
+        return found
 
     def stop(self) -> str:
         """SIGTERM, wait, and return what the server logged."""

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -56,7 +57,7 @@ class OutboxRelay:
         self._in_hand: dict[str, float] = {}
         self._tasks: list[asyncio.Task[None]] = []
         # records ids as sent: in the store by default; a relay process has its worker do it
-        self._record = record or self._record_in_store
+        self._record = record or functools.partial(record_sent, database)
         # told after each round, once what it published is recorded as sent or left behind
         self._on_round = on_round
         self.lag = LagGauge()
@@ -190,9 +191,6 @@ class OutboxRelay:
         for message_id in ids:
             self._in_hand.pop(message_id, None)
         self._room_check()
-
-    async def _record_in_store(self, ids: list[str]) -> None:
-        await record_sent(self._database, ids)
 
     def _room_check(self) -> None:
         if len(self._in_hand) < self._backlog:

@@ -4,8 +4,9 @@ With the relay in the worker, the worker's event loop bounded its rate (bench/RE
 publishing four messages per order with confirms, and recording them as sent, was about a
 quarter of its work. By default (``HUB_RELAY_PROCESS``, on), ``hub run`` starts
 ``python -m hub.delivery.relay_process`` beside itself and hands it what each transaction
-committed, so that work runs on the machine's other core. The promises are those of the in-process relay, because the child *is* that relay
-(:class:`~hub.delivery.relay.OutboxRelay`), fed through a pipe instead of a method call:
+committed, so that work runs on the machine's other core. The promises are those of the
+in-process relay, because the child *is* that relay (:class:`~hub.delivery.relay.OutboxRelay`),
+fed through a pipe instead of a method call:
 
 - a message is handed over only after its transaction committed, and is recorded as sent only
   after the broker confirmed it;
@@ -310,12 +311,14 @@ if __name__ == "__main__":
     main()
 
 
+# the settings a relay process must share with its worker
+_SHARED = ("amqp_url", "database_url", "outbox_sweep_seconds", "outbox_stale_seconds",
+           "outbox_backlog", "publish_confirm_timeout", "graceful_timeout", "log_level",
+           "log_format")
+
+
 def child_environment(settings: "Settings") -> dict[str, str]:
-    """What the relay process must share with its worker, as environment variables."""
-    return {"AMQP_URL": settings.amqp_url, "DATABASE_URL": settings.database_url,
-            "HUB_OUTBOX_SWEEP_SECONDS": str(settings.outbox_sweep_seconds),
-            "HUB_OUTBOX_STALE_SECONDS": str(settings.outbox_stale_seconds),
-            "HUB_OUTBOX_BACKLOG": str(settings.outbox_backlog),
-            "HUB_PUBLISH_CONFIRM_TIMEOUT": str(settings.publish_confirm_timeout),
-            "HUB_GRACEFUL_TIMEOUT": str(settings.graceful_timeout),
-            "HUB_LOG_LEVEL": settings.log_level, "HUB_LOG_FORMAT": settings.log_format}
+    """What the relay process must share with its worker, as the environment it reads."""
+    fields = type(settings).model_fields
+    return {(fields[name].alias or name.upper()): str(getattr(settings, name))
+            for name in _SHARED}
