@@ -214,7 +214,8 @@ def build_hub(settings: Settings) -> Hub:
     else:
         relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
                             settings.outbox_stale_seconds, backlog=settings.outbox_backlog,
-                            copies=PartnerFanOut(database).copies)
+                            copies=PartnerFanOut(database).copies,
+                            retention=settings.outbox_retention)
     mail_templates = MailTemplates(settings.mail_templates)
     group = None
     if settings.batch_max > 1:

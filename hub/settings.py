@@ -1,5 +1,6 @@
 """The hub's configuration: read once from the environment at start-up, then passed down."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     # a publish unconfirmed this long means a stuck connection: it is replaced at once
     publish_confirm_timeout: float = Field(default=10.0, gt=0,
                                            alias="HUB_PUBLISH_CONFIRM_TIMEOUT")
+    # published outbox rows are kept this many days (the console's timelines read them), then
+    # removed; 0 keeps them all. Unpublished rows are never removed.
+    outbox_retention_days: float = Field(default=30.0, ge=0, alias="HUB_OUTBOX_RETENTION_DAYS")
     # committed messages not yet published before new work waits: bounds the relay's lag
     outbox_backlog: int = Field(default=2000, ge=100, alias="HUB_OUTBOX_BACKLOG")
     # publish the outbox from a process of its own beside each worker (another core's work);
@@ -87,6 +91,13 @@ class Settings(BaseSettings):
     soap_freshness_seconds: float = Field(default=300.0, gt=0, alias="HUB_SOAP_FRESHNESS_SECONDS")
     # Fernet key(s), comma-separated, newest first: partners' SOAP passwords are sealed with it
     secret_key: str | None = Field(default=None, alias="HUB_SECRET_KEY")
+
+    @property
+    def outbox_retention(self) -> timedelta | None:
+        """How long published outbox rows are kept; None keeps them all."""
+        if not self.outbox_retention_days:
+            return None
+        return timedelta(days=self.outbox_retention_days)
 
     @field_validator("fulfilment_systems", mode="before")
     @classmethod

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from hub.delivery.lag import LagGauge
 from hub.store.database import Database
@@ -22,6 +22,10 @@ Copies = Callable[[Sequence[OutgoingMessage]], Awaitable[dict[str, OutgoingMessa
 
 # messages published per confirm round: all in flight on one channel, confirms awaited together
 _ROUND = 1000
+# published rows removed per statement when pruning: short transactions beside the requests'
+PRUNE_CHUNK = 1000
+# seconds between two prunings of published rows by one relay
+PRUNE_SECONDS = 300.0
 
 
 class OutboxRelay:
@@ -33,12 +37,17 @@ class OutboxRelay:
 
     ``copies`` names, for a round, the messages that go out with some of it (the partners'
     copies of their events): a message counts as sent only once its copy is confirmed too.
+
+    ``retention``: rows published longer ago than this are removed by the sweeper, every
+    ``prune_seconds``; unpublished rows never are. None keeps every row.
     """
 
     def __init__(self, database: Database, publish: Publish, sweep_seconds: float,
                  stale_seconds: float, backlog: int = 2000, copies: Copies | None = None,
                  record: Callable[[list[str]], Awaitable[None]] | None = None,
-                 on_round: Callable[[], Awaitable[None]] | None = None) -> None:
+                 on_round: Callable[[], Awaitable[None]] | None = None,
+                 retention: timedelta | None = None,
+                 prune_seconds: float = PRUNE_SECONDS) -> None:
         self._database = database
         self._publish = publish
         self._copies = copies
@@ -60,6 +69,8 @@ class OutboxRelay:
         self._record = record or functools.partial(record_sent, database)
         # told after each round, once what it published is recorded as sent or left behind
         self._on_round = on_round
+        self._retention = retention
+        self._prune_seconds = prune_seconds
         self.lag = LagGauge()
 
     def after_commit(self, messages: list[OutgoingMessage], committed: float | None = None
@@ -197,6 +208,9 @@ class OutboxRelay:
             self._has_room.set()
 
     async def _sweep_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        # the first pruning comes one sweep after start, then every ``prune_seconds``
+        prune_at = loop.time() + self._sweep_seconds
         while not self._closing.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), self._sweep_seconds)
@@ -206,6 +220,24 @@ class OutboxRelay:
                     pass
             except Exception:
                 log.exception("outbox sweep failed; trying again in %ss", self._sweep_seconds)
+            if self._retention is not None and loop.time() >= prune_at:
+                prune_at = loop.time() + self._prune_seconds
+                try:
+                    await self.prune()
+                except Exception:
+                    log.exception("pruning published outbox rows failed; trying again in %ss",
+                                  self._prune_seconds)
+
+    async def prune(self) -> int:
+        """Remove the rows published longer ago than the retention; how many went."""
+        if self._retention is None:
+            return 0
+        before = datetime.now(UTC) - self._retention
+        pruned = await prune_sent(self._database, before)
+        if pruned:
+            log.info("outbox: removed %d message(s) published before %s",
+                     pruned, before.isoformat(timespec="seconds"))
+        return pruned
 
     async def sweep(self) -> int:
         """Publish rows left unsent for a while (after a crash or a broker outage)."""
@@ -239,3 +271,22 @@ async def record_sent(database: Database, ids: Sequence[str]) -> None:
             .values(sent_at=datetime.now(UTC))
         )
         await session.commit()
+
+
+async def prune_sent(database: Database, before: datetime, chunk: int = PRUNE_CHUNK) -> int:
+    """Delete outbox rows published before ``before``, ``chunk`` rows per transaction.
+
+    Rows not yet published are never touched, whatever their age: nothing is lost. Other
+    workers may prune at the same time; a row deleted twice is deleted once.
+    """
+    pruned = 0
+    while True:
+        async with database.writer(), database.sessions() as session:
+            oldest = (select(OutboxRow.id).where(OutboxRow.sent_at < before).limit(chunk)
+                      .scalar_subquery())
+            removed = (await session.execute(
+                delete(OutboxRow).where(OutboxRow.id.in_(oldest)))).rowcount
+            await session.commit()
+        pruned += removed
+        if removed < chunk:
+            return pruned

@@ -269,7 +269,8 @@ async def _child() -> None:
 
     relay = OutboxRelay(database, publisher.publish, settings.outbox_sweep_seconds,
                         settings.outbox_stale_seconds, backlog=settings.outbox_backlog,
-                        copies=PartnerFanOut(database).copies, record=record, on_round=report)
+                        copies=PartnerFanOut(database).copies, record=record, on_round=report,
+                        retention=settings.outbox_retention)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=2**26)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
@@ -313,8 +314,8 @@ if __name__ == "__main__":
 
 # the settings a relay process must share with its worker
 _SHARED = ("amqp_url", "database_url", "outbox_sweep_seconds", "outbox_stale_seconds",
-           "outbox_backlog", "publish_confirm_timeout", "graceful_timeout", "log_level",
-           "log_format")
+           "outbox_backlog", "outbox_retention_days", "publish_confirm_timeout",
+           "graceful_timeout", "log_level", "log_format")
 
 
 def child_environment(settings: "Settings") -> dict[str, str]:
