@@ -3,7 +3,8 @@ message out), beside raw aio-pika doing the same hop with the same fan-out in th
 
 Each server runs in its own process; this process is the load generator. For each path: a
 saturated run (``WINDOW`` requests in flight) gives orders/s and CPU ms per order; a paced run
-at half that rate gives p50/p99 latency. The hub also runs with two workers on PostgreSQL.
+at half that rate gives p50/p99 latency. The hub also runs with two workers, on SQLite and on
+PostgreSQL.
 
 On a shared machine one run's ratio moves by a tenth from one run to the next; ``--runs R``
 plays the whole set R times, one after the other, and adds a table of each path's median with
@@ -186,6 +187,10 @@ async def one_run(orders: int) -> list[PathFigures]:
     with tempfile.TemporaryDirectory() as folder:
         paths.append(await run_hub(orders, "hub, SQLite, relay in the worker",
                                    f"sqlite:///{folder}/bench.db", **RELAY_IN_WORKER))
+    with tempfile.TemporaryDirectory() as folder:
+        # two `hub run` processes on one SQLite file: BEGIN IMMEDIATE takes turns at the lock
+        paths.append(await run_hub(orders, "hub, SQLite, 2 workers",
+                                   f"sqlite:///{folder}/bench.db", workers=2, half_rate=False))
     await reset_postgres()
     paths.append(await run_hub(orders, "hub, PostgreSQL", POSTGRES_URL))
     await reset_postgres()

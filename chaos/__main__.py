@@ -1,4 +1,4 @@
-"""``python -m chaos [--orders N] [--only sqlite|postgresql|two-workers|cluster]``: the fault
+"""``python -m chaos [--orders N] [--only sqlite|postgresql|two-workers|sqlite-two-workers|cluster]``: the fault
 injection suite; prints lost, duplicated and repeated counts and exits 1 when anything was
 lost, done twice or answered differently."""
 
@@ -15,6 +15,7 @@ SCENARIOS = {
     "sqlite": Scenario("sqlite"),
     "postgresql": Scenario("postgresql"),
     "two-workers": Scenario("postgresql", workers=2),
+    "sqlite-two-workers": Scenario("sqlite", workers=2),
     "cluster": Scenario("postgresql", cluster=True),
 }
 

@@ -8,8 +8,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("scenario", [Scenario("sqlite"), Scenario("postgresql", workers=2)],
-                         ids=["sqlite", "postgresql-two-workers"])
+@pytest.mark.parametrize("scenario", [Scenario("sqlite"), Scenario("sqlite", workers=2),
+                                      Scenario("postgresql", workers=2)],
+                         ids=["sqlite", "sqlite-two-workers", "postgresql-two-workers"])
 async def test_orders_survive_kills_a_sigterm_and_a_broker_restart(
     scenario: Scenario, postgres_url: str
 ):
