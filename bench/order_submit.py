@@ -6,9 +6,10 @@ saturated run (``WINDOW`` requests in flight) gives orders/s and CPU ms per orde
 at half that rate gives p50/p99 latency. The hub also runs with two workers, on SQLite and on
 PostgreSQL.
 
-On a shared machine one run's ratio moves by a tenth from one run to the next; ``--runs R``
-plays the whole set R times, one after the other, and adds a table of each path's median with
-every run's ratio beside it.
+On a shared machine one run's ratio moves by a tenth from one run to the next: the machine's
+speed drifts within a run. So each hub path is also compared with the raw hop (uvloop) measured
+just before it ("vs raw just before"). ``--runs R`` plays the whole set R times, one after the
+other, and adds a table of each path's median with every run's ratios beside it.
 Usage: ``python -m bench.order_submit [N] [--runs R]``.
 """
 
@@ -48,6 +49,9 @@ class PathFigures:
     half_rate: Result | None = None
     lag: str = "-"
     load: str = "-"
+    # the raw hop (uvloop) measured just before this path: the machine's speed drifts over a
+    # run, and a path is compared with the baseline of its own minute too
+    paired: float | None = None
 
 
 async def drive(name: str, exchange_name: str, orders: int, out_exchange: str,
@@ -140,12 +144,22 @@ async def measure(name: str, servers: list[Server], exchange: str, out: str,
                        "; ".join(relay_lag(log) for log in logs if "consuming" in log), load)
 
 
-async def run_raw(orders: int, uvloop: bool = False) -> PathFigures:
+async def run_raw(orders: int, uvloop: bool = False, half_rate: bool = True) -> PathFigures:
     await purge("bench.raw.in")
     server = Server([sys.executable, "-m", "bench.raw_hop", *(["--uvloop"] if uvloop else [])],
                     dict(os.environ), "ready")
     return await measure("raw aio-pika hop" + (", uvloop" if uvloop else ""), [server],
-                         "bench.raw", "bench.raw", orders)
+                         "bench.raw", "bench.raw", orders, half_rate)
+
+
+async def run_hub_paired(orders: int, name: str, database_url: str, workers: int = 1,
+                         half_rate: bool = True, **settings: str) -> PathFigures:
+    """The raw hop on uvloop (saturated only), then the hub path: each hub path gets a
+    baseline measured within the same minute."""
+    baseline = await run_raw(orders, uvloop=True, half_rate=False)
+    path = await run_hub(orders, name, database_url, workers, half_rate, **settings)
+    path.paired = baseline.saturated.rate
+    return path
 
 
 async def run_hub(orders: int, name: str, database_url: str, workers: int = 1,
@@ -168,12 +182,15 @@ def report(paths: list[PathFigures]) -> None:
     table = Table(title=f"order.submit: request in -> billing message out "
                         f"({paths[0].saturated.count} orders, 5 messages out per order, "
                         "confirms on)")
-    for column in ("path", "orders/s", "vs raw", "CPU ms/order", "p50 ms @ half",
-                   "p99 ms @ half", "load 1/5 min", "relay lag (commit -> confirmed)"):
+    for column in ("path", "orders/s", "vs raw", "vs raw just before", "CPU ms/order",
+                   "p50 ms @ half", "p99 ms @ half", "load 1/5 min",
+                   "relay lag (commit -> confirmed)"):
         table.add_column(column, justify="left" if column in ("path", "relay lag") else "right")
     for p in paths:
         half = p.half_rate
         table.add_row(p.name, f"{p.saturated.rate:,.0f}", f"{vs_raw[p.name]:.2f}x",
+                      "-" if p.paired is None else
+                      f"{p.saturated.rate / p.paired:.2f}x (raw {p.paired:,.0f})",
                       f"{p.cpu_ms:.1f}",
                       f"{half.percentile(0.5):.1f}" if half else "-",
                       f"{half.percentile(0.99):.1f}" if half else "-", p.load, p.lag)
@@ -182,23 +199,24 @@ def report(paths: list[PathFigures]) -> None:
 
 async def one_run(orders: int) -> list[PathFigures]:
     paths = [await run_raw(orders), await run_raw(orders, uvloop=True)]
+    paired = run_hub_paired
     with tempfile.TemporaryDirectory() as folder:
-        paths.append(await run_hub(orders, "hub, SQLite", f"sqlite:///{folder}/bench.db"))
+        paths.append(await paired(orders, "hub, SQLite", f"sqlite:///{folder}/bench.db"))
     with tempfile.TemporaryDirectory() as folder:
-        paths.append(await run_hub(orders, "hub, SQLite, relay in the worker",
-                                   f"sqlite:///{folder}/bench.db", **RELAY_IN_WORKER))
+        paths.append(await paired(orders, "hub, SQLite, relay in the worker",
+                                  f"sqlite:///{folder}/bench.db", **RELAY_IN_WORKER))
     with tempfile.TemporaryDirectory() as folder:
         # two `hub run` processes on one SQLite file: BEGIN IMMEDIATE takes turns at the lock
-        paths.append(await run_hub(orders, "hub, SQLite, 2 workers",
-                                   f"sqlite:///{folder}/bench.db", workers=2, half_rate=False))
+        paths.append(await paired(orders, "hub, SQLite, 2 workers",
+                                  f"sqlite:///{folder}/bench.db", workers=2, half_rate=False))
     await reset_postgres()
-    paths.append(await run_hub(orders, "hub, PostgreSQL", POSTGRES_URL))
+    paths.append(await paired(orders, "hub, PostgreSQL", POSTGRES_URL))
     await reset_postgres()
-    paths.append(await run_hub(orders, "hub, PostgreSQL, relay in the worker", POSTGRES_URL,
-                               **RELAY_IN_WORKER))
+    paths.append(await paired(orders, "hub, PostgreSQL, relay in the worker", POSTGRES_URL,
+                              **RELAY_IN_WORKER))
     await reset_postgres()
-    paths.append(await run_hub(orders, "hub, PostgreSQL, 2 workers", POSTGRES_URL, workers=2,
-                               half_rate=False))
+    paths.append(await paired(orders, "hub, PostgreSQL, 2 workers", POSTGRES_URL, workers=2,
+                              half_rate=False))
     report(paths)
     return paths
 
@@ -213,15 +231,19 @@ def ratios(paths: list[PathFigures]) -> dict[str, float]:
 def report_runs(runs: list[list[PathFigures]]) -> None:
     """The median of each path over the runs, and every run's ratio."""
     table = Table(title=f"order.submit over {len(runs)} runs: the median of each path")
-    for column in ("path", "orders/s", "vs raw", "ratio in each run", "CPU ms/order"):
+    for column in ("path", "orders/s", "vs raw", "ratio in each run", "vs raw just before",
+                   "in each run", "CPU ms/order"):
         table.add_column(column, justify="left" if column == "path" else "right")
     each = [ratios(paths) for paths in runs]
     for n, path in enumerate(runs[0]):
         taken = [paths[n] for paths in runs]
+        paired = [p.saturated.rate / p.paired for p in taken if p.paired]
         table.add_row(
             path.name, f"{statistics.median(p.saturated.rate for p in taken):,.0f}",
             f"{statistics.median(r[path.name] for r in each):.2f}x",
             " ".join(f"{r[path.name]:.2f}" for r in each),
+            f"{statistics.median(paired):.2f}x" if paired else "-",
+            " ".join(f"{r:.2f}" for r in paired) or "-",
             f"{statistics.median(p.cpu_ms for p in taken):.1f}")
     Console(width=200).print(table)
 
