@@ -24,8 +24,14 @@ Copies = Callable[[Sequence[OutgoingMessage]], Awaitable[dict[str, OutgoingMessa
 _ROUND = 1000
 # published rows removed per statement when pruning: short transactions beside the requests'
 PRUNE_CHUNK = 1000
-# seconds between two prunings of published rows by one relay
+# chunks per pruning at most: a long backlog (a first start with retention) is removed over
+# several sweeps, and the sweeps of unsent rows go on between them
+PRUNE_CHUNKS = 50
+# seconds between two prunings of published rows by one relay (the next sweep, when the last
+# pruning stopped at PRUNE_CHUNKS)
 PRUNE_SECONDS = 300.0
+# seconds between two chunks: other processes' writers get SQLite's lock in between
+PRUNE_PAUSE = 0.05
 
 
 class OutboxRelay:
@@ -223,7 +229,8 @@ class OutboxRelay:
             if self._retention is not None and loop.time() >= prune_at:
                 prune_at = loop.time() + self._prune_seconds
                 try:
-                    await self.prune()
+                    if await self.prune() >= PRUNE_CHUNK * PRUNE_CHUNKS:
+                        prune_at = loop.time()  # more to remove: on with it after the sweep
                 except Exception:
                     log.exception("pruning published outbox rows failed; trying again in %ss",
                                   self._prune_seconds)
@@ -233,7 +240,7 @@ class OutboxRelay:
         if self._retention is None:
             return 0
         before = datetime.now(UTC) - self._retention
-        pruned = await prune_sent(self._database, before)
+        pruned = await prune_sent(self._database, before, chunks=PRUNE_CHUNKS)
         if pruned:
             log.info("outbox: removed %d message(s) published before %s",
                      pruned, before.isoformat(timespec="seconds"))
@@ -273,14 +280,18 @@ async def record_sent(database: Database, ids: Sequence[str]) -> None:
         await session.commit()
 
 
-async def prune_sent(database: Database, before: datetime, chunk: int = PRUNE_CHUNK) -> int:
-    """Delete outbox rows published before ``before``, ``chunk`` rows per transaction.
+async def prune_sent(database: Database, before: datetime, chunk: int = PRUNE_CHUNK,
+                     chunks: int | None = None) -> int:
+    """Delete outbox rows published before ``before``, ``chunk`` rows per transaction, at
+    most ``chunks`` transactions (all there are by default); how many rows went.
 
     Rows not yet published are never touched, whatever their age: nothing is lost. Other
     workers may prune at the same time; a row deleted twice is deleted once.
     """
-    pruned = 0
-    while True:
+    pruned = taken = 0
+    while chunks is None or taken < chunks:
+        if taken:
+            await asyncio.sleep(PRUNE_PAUSE)
         async with database.writer(), database.sessions() as session:
             oldest = (select(OutboxRow.id).where(OutboxRow.sent_at < before).limit(chunk)
                       .scalar_subquery())
@@ -288,5 +299,7 @@ async def prune_sent(database: Database, before: datetime, chunk: int = PRUNE_CH
                 delete(OutboxRow).where(OutboxRow.id.in_(oldest)))).rowcount
             await session.commit()
         pruned += removed
+        taken += 1
         if removed < chunk:
-            return pruned
+            break
+    return pruned

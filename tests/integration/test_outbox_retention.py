@@ -63,6 +63,14 @@ async def test_rows_published_before_the_cutoff_go_in_chunks_and_unpublished_row
     assert await prune_sent(database, NOW - timedelta(days=30), chunk=10) == 0
 
 
+async def test_a_pruning_stops_after_its_chunks_and_the_next_one_goes_on(database):
+    cutoff = NOW - timedelta(days=30)
+
+    assert await prune_sent(database, cutoff, chunk=10, chunks=2) == 20
+    assert await prune_sent(database, cutoff, chunk=10, chunks=2) == 5
+    assert {m for m in await message_ids(database) if m.startswith("old-")} == set()
+
+
 RELAYS = pytest.mark.parametrize("relay_process", [False, True],
                                  ids=["relay-in-worker", "relay-process"])
 
