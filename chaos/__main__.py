@@ -1,6 +1,8 @@
-"""``python -m chaos [--orders N] [--only sqlite|postgresql|two-workers|sqlite-two-workers|cluster]``: the fault
-injection suite; prints lost, duplicated and repeated counts and exits 1 when anything was
-lost, done twice or answered differently."""
+"""The fault injection suite; prints lost, duplicated and repeated counts and exits 1 when
+anything was lost, done twice or answered differently.
+
+``python -m chaos [--orders N] [--only sqlite|postgresql|two-workers|sqlite-two-workers|cluster]``
+"""
 
 import argparse
 import asyncio
