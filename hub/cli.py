@@ -85,6 +85,34 @@ def db_upgrade() -> None:
     typer.echo("database schema is up to date")
 
 
+@db_app.command("prune-outbox")
+def db_prune_outbox(
+    days: float | None = typer.Option(
+        None, help="Keep what was published in the last DAYS days "
+                   "[default: HUB_OUTBOX_RETENTION_DAYS]"),
+) -> None:
+    """Remove outbox messages published longer ago than the retention, with progress; the
+    workers do the same every few minutes. Messages not yet published always stay."""
+    settings = Settings()
+    keep = settings.outbox_retention_days if days is None else days
+    if keep <= 0:
+        why = ("--days must be above 0" if days is not None else
+               "HUB_OUTBOX_RETENTION_DAYS is 0 (keep every message): give --days to prune")
+        typer.echo(why, err=True)
+        raise typer.Exit(2)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hub.delivery.outbox_pruning import prune_with_progress
+
+    try:
+        removed, unsent = asyncio.run(prune_with_progress(settings.database_url, keep))
+    except (OSError, SQLAlchemyError) as exc:
+        typer.echo(f"the outbox could not be pruned: {exc.__class__.__name__}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"removed {removed} message(s) published more than {keep:g} day(s) ago; "
+               f"{unsent} not yet published, kept")
+
+
 @dlq_app.command("show")
 def dlq_show(operation: str = typer.Argument(..., help="e.g. order.submit"),
              limit: int = typer.Option(100, help="At most this many.")) -> None:

@@ -5,6 +5,8 @@ the relay in the worker and with the relay process, and ``0`` keeping everything
 """
 
 import asyncio
+import os
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -115,3 +117,56 @@ async def _unsent(database: Database) -> int:
     async with database.sessions() as session:
         return len((await session.execute(
             select(OutboxRow.id).where(OutboxRow.sent_at.is_(None)))).scalars().all())
+
+
+async def hub_command(*arguments: str, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub.cli", *arguments, env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_hub_db_prune_outbox_removes_what_is_older_than_its_days(database, database_url):
+    code, out, err = await hub_command("db", "prune-outbox", "--days", "30",
+                                       env={"DATABASE_URL": database_url})
+
+    assert (code, err) == (0, "")
+    assert "removed 25 message(s) published more than 30 day(s) ago; 2 not yet published" in out
+    assert await message_ids(database) == {"recent-0", "recent-1", "recent-2",
+                                           "unsent-0", "unsent-1"}
+
+
+async def test_hub_db_prune_outbox_takes_the_retention_setting_by_default(database,
+                                                                         database_url):
+    code, out, _ = await hub_command("db", "prune-outbox", env={
+        "DATABASE_URL": database_url, "HUB_OUTBOX_RETENTION_DAYS": "0.5"})
+
+    assert code == 0
+    assert "removed 28 message(s)" in out
+    assert await message_ids(database) == {"unsent-0", "unsent-1"}
+
+
+@pytest.mark.parametrize(("arguments", "env", "says"), [
+    (["--days", "0"], {}, "--days must be above 0"),
+    (["--days", "-3"], {}, "--days must be above 0"),
+    ([], {"HUB_OUTBOX_RETENTION_DAYS": "0"}, "HUB_OUTBOX_RETENTION_DAYS is 0"),
+    (["--days", "soon"], {}, "Invalid value for '--days'"),
+])
+async def test_hub_db_prune_outbox_refuses_what_it_cannot_do_and_removes_nothing(
+    database, database_url, arguments, env, says
+):
+    code, _, err = await hub_command("db", "prune-outbox", *arguments,
+                                     env={"DATABASE_URL": database_url, **env})
+
+    assert code == 2
+    assert says in err
+    assert len(await message_ids(database)) == 30
+
+
+async def test_hub_db_prune_outbox_says_when_the_database_does_not_answer():
+    code, _, err = await hub_command("db", "prune-outbox", "--days", "30", env={
+        "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere"})
+
+    assert code == 1
+    assert err.startswith("the outbox could not be pruned: ")
