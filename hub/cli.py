@@ -89,7 +89,7 @@ def db_upgrade() -> None:
 def db_prune_outbox(
     days: float | None = typer.Option(
         None, help="Keep what was published in the last DAYS days "
-                   "[default: HUB_OUTBOX_RETENTION_DAYS]"),
+                   "(default: HUB_OUTBOX_RETENTION_DAYS, 30)"),
 ) -> None:
     """Remove outbox messages published longer ago than the retention, with progress; the
     workers do the same every few minutes. Messages not yet published always stay."""
