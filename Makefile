@@ -55,7 +55,7 @@ unit: $(STAMP)
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal tests/unit
 
 bench: preflight
-	@$(BIN)/python -m bench.order_submit --runs 3
+	@$(BIN)/python -m bench.order_submit --runs 3 --svg bench/order_submit.svg
 	@$(BIN)/python bench/asset_domain.py
 	@$(BIN)/python -m bench.opportunity_transfer
 	@$(BIN)/python -m bench.backoffice

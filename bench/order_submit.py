@@ -10,7 +10,7 @@ On a shared machine one run's ratio moves by a tenth from one run to the next: t
 speed drifts within a run. So each hub path is also compared with the raw hop (uvloop) measured
 just before it ("vs raw just before"). ``--runs R`` plays the whole set R times, one after the
 other, and adds a table of each path's median with every run's ratios beside it.
-Usage: ``python -m bench.order_submit [N] [--runs R]``.
+Usage: ``python -m bench.order_submit [N] [--runs R] [--svg FILE]``.
 """
 
 import argparse
@@ -23,11 +23,13 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import aio_pika
 from rich.console import Console
 from rich.table import Table
 
+from bench.chart import rates_svg
 from bench.figures import Result
 from bench.servers import Server, hub_server, load_average, relay_lag
 from tests.support.factories import a_line, an_order
@@ -248,7 +250,18 @@ def report_runs(runs: list[list[PathFigures]]) -> None:
     Console(width=200).print(table)
 
 
-async def main(orders: int, runs: int) -> None:
+def chart(runs: list[list[PathFigures]], out: Path) -> None:
+    """The runs as a picture: each path's rates beside the faster raw hop's median."""
+    raw = max((statistics.median(paths[n].saturated.rate for paths in runs), n)
+              for n, path in enumerate(runs[0]) if path.name.startswith("raw"))
+    rows = [(path.name, [paths[n].saturated.rate for paths in runs])
+            for n, path in enumerate(runs[0])]
+    out.write_text(rates_svg(f"order.submit, {runs[0][0].saturated.count} orders, "
+                             f"{len(runs)} run(s)", rows, raw[0]))
+    print(f"wrote {out}", file=sys.stderr)
+
+
+async def main(orders: int, runs: int, svg: Path | None = None) -> None:
     done = []
     for run in range(runs):
         if runs > 1:
@@ -256,6 +269,8 @@ async def main(orders: int, runs: int) -> None:
         done.append(await one_run(orders))
     if runs > 1:
         report_runs(done)
+    if svg is not None:
+        chart(done, svg)
 
 
 if __name__ == "__main__":
@@ -263,5 +278,6 @@ if __name__ == "__main__":
         description="order.submit through the hub beside the raw aio-pika hop, in one run")
     parser.add_argument("orders", nargs="?", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=1, help="play the whole set this many times")
+    parser.add_argument("--svg", type=Path, help="also draw the runs into this SVG file")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.orders, arguments.runs))
+    asyncio.run(main(arguments.orders, arguments.runs, arguments.svg))
