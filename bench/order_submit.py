@@ -201,7 +201,7 @@ def report(paths: list[PathFigures]) -> None:
 
 async def one_run(orders: int) -> list[PathFigures]:
     paths = [await run_raw(orders), await run_raw(orders, uvloop=True)]
-    paired = run_hub_paired
+    paired = run_hub_paired  # each hub path after a raw hop of its own
     with tempfile.TemporaryDirectory() as folder:
         paths.append(await paired(orders, "hub, SQLite", f"sqlite:///{folder}/bench.db"))
     with tempfile.TemporaryDirectory() as folder:
@@ -251,13 +251,16 @@ def report_runs(runs: list[list[PathFigures]]) -> None:
 
 
 def chart(runs: list[list[PathFigures]], out: Path) -> None:
-    """The runs as a picture: each path's rates beside the faster raw hop's median."""
-    raw = max((statistics.median(paths[n].saturated.rate for paths in runs), n)
-              for n, path in enumerate(runs[0]) if path.name.startswith("raw"))
-    rows = [(path.name, [paths[n].saturated.rate for paths in runs])
+    """The runs as a picture: each path's rates and its ratio as the table gives it (the
+    median of each run's ratio to that run's faster raw hop), beside the raw hop."""
+    each = [ratios(paths) for paths in runs]
+    baseline = statistics.median(max(p.saturated.rate for p in paths if p.name.startswith("raw"))
+                                 for paths in runs)
+    rows = [(path.name, [paths[n].saturated.rate for paths in runs],
+             statistics.median(r[path.name] for r in each))
             for n, path in enumerate(runs[0])]
     out.write_text(rates_svg(f"order.submit, {runs[0][0].saturated.count} orders, "
-                             f"{len(runs)} run(s)", rows, raw[0]))
+                             f"{len(runs)} run(s)", rows, baseline))
     print(f"wrote {out}", file=sys.stderr)
 
 
