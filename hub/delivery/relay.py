@@ -281,9 +281,11 @@ async def record_sent(database: Database, ids: Sequence[str]) -> None:
 
 
 async def prune_sent(database: Database, before: datetime, chunk: int = PRUNE_CHUNK,
-                     chunks: int | None = None) -> int:
+                     chunks: int | None = None,
+                     progress: Callable[[int], None] | None = None) -> int:
     """Delete outbox rows published before ``before``, ``chunk`` rows per transaction, at
     most ``chunks`` transactions (all there are by default); how many rows went.
+    ``progress`` is told the running total after each transaction.
 
     Rows not yet published are never touched, whatever their age: nothing is lost. Other
     workers may prune at the same time; a row deleted twice is deleted once.
@@ -300,6 +302,8 @@ async def prune_sent(database: Database, before: datetime, chunk: int = PRUNE_CH
             await session.commit()
         pruned += removed
         taken += 1
+        if progress is not None:
+            progress(pruned)
         if removed < chunk:
             break
     return pruned
