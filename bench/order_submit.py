@@ -154,6 +154,16 @@ async def run_raw(orders: int, uvloop: bool = False, half_rate: bool = True) -> 
                          "bench.raw", "bench.raw", orders, half_rate)
 
 
+async def run_faststream(orders: int) -> PathFigures:
+    """FastStream doing the raw hop and nothing else (``bench/faststream_hop.py``): the most a
+    service on the hub's framework reaches here, so the hub's own cost reads apart from it."""
+    await purge("bench.fs.in")
+    server = Server([sys.executable, "-m", "bench.faststream_hop", "--uvloop", "--lean"],
+                    dict(os.environ), "ready")
+    return await measure("FastStream doing the raw hop", [server], "bench.fs", "bench.fs",
+                         orders, half_rate=False)
+
+
 async def run_hub_paired(orders: int, name: str, database_url: str, workers: int = 1,
                          half_rate: bool = True, **settings: str) -> PathFigures:
     """The raw hop on uvloop (saturated only), then the hub path: each hub path gets a
@@ -200,7 +210,8 @@ def report(paths: list[PathFigures]) -> None:
 
 
 async def one_run(orders: int) -> list[PathFigures]:
-    paths = [await run_raw(orders), await run_raw(orders, uvloop=True)]
+    paths = [await run_raw(orders), await run_raw(orders, uvloop=True),
+             await run_faststream(orders)]
     paired = run_hub_paired  # each hub path after a raw hop of its own
     with tempfile.TemporaryDirectory() as folder:
         paths.append(await paired(orders, "hub, SQLite", f"sqlite:///{folder}/bench.db"))

@@ -1,0 +1,104 @@
+"""The framework's own ceiling: FastStream doing the raw hop (``bench/raw_hop.py``) and nothing else.
+
+The same queue type, prefetch, fan-out and confirms as the raw hop, through a FastStream
+subscriber (its parser, middlewares, fast-depends, ack policy and reply), with no store, no
+validation of the body and no mapping. What it reaches against raw aio-pika is about the most
+a service built on FastStream can reach on the same machine: the hub's figures are read
+against it.
+
+``--lean`` publishes the fan-out as the hub's outbox does (a plain aio-pika confirmed channel on
+FastStream's connection) and leaves FastStream only the consume, the reply and the ack.
+Usage: ``python -m bench.faststream_hop [--uvloop] [--lean] [PREFETCH]``.
+"""
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aio_pika
+import uvloop
+from faststream import Context
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitQueue,
+    RabbitResponse,
+)
+from faststream.rabbit.message import RabbitMessage
+
+EXCHANGE = RabbitExchange("bench.fs", type=ExchangeType.TOPIC, durable=True)
+QUEUE = RabbitQueue("bench.fs.in", durable=True, routing_key="order.submit",
+                    arguments={"x-queue-type": "quorum"})
+FAN_OUT = ("billing.order", "provisioning.order", "notification.email", "order.accepted")
+
+FanOut = Callable[[bytes, str | None], Awaitable[object]]
+
+
+class _InlineContext(type(Context())):  # type: ignore[misc]
+    """``Context`` resolved on the loop, as the hub's routes have it (hub/routes/envelope.py):
+    fast_depends runs a plain ``use`` in a worker thread, a hop per message."""
+
+    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        resolved: dict[str, Any] = super().use(**kwargs)
+        return resolved
+
+
+MESSAGE: Any = _InlineContext("message")
+
+
+def build(amqp_url: str, prefetch: int, fan_out: list[FanOut]) -> RabbitBroker:
+    """The subscriber; ``fan_out`` holds the publishing function once it is chosen."""
+    broker = RabbitBroker(amqp_url, default_channel=Channel(prefetch_count=prefetch),
+                          log_level=logging.DEBUG)
+
+    @broker.subscriber(QUEUE, EXCHANGE, ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def handle(message: RabbitMessage = MESSAGE) -> RabbitResponse:
+        await fan_out[0](message.body, message.correlation_id)
+        return RabbitResponse(b'{"status":"accepted"}', correlation_id=message.correlation_id,
+                              persist=True)
+
+    return broker
+
+
+async def serve(amqp_url: str, prefetch: int, lean: bool) -> None:
+    fan_out: list[FanOut] = []
+    broker = build(amqp_url, prefetch, fan_out)
+    await broker.connect()
+    if lean:
+        channel = await (await broker.connect()).channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(EXCHANGE.name, aio_pika.ExchangeType.TOPIC,
+                                                  durable=True)
+
+        async def publish(body: bytes, correlation_id: str | None) -> object:
+            return await asyncio.gather(*(
+                exchange.publish(aio_pika.Message(body, correlation_id=correlation_id,
+                                                  delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                                 routing_key=key, mandatory=False)
+                for key in FAN_OUT))
+    else:
+        async def publish(body: bytes, correlation_id: str | None) -> object:
+            return await asyncio.gather(*(
+                broker.publish(body, exchange=EXCHANGE, routing_key=key, persist=True,
+                               mandatory=False, correlation_id=correlation_id)
+                for key in FAN_OUT))
+    fan_out.append(publish)
+    await broker.start()
+    print("ready", flush=True)
+    try:
+        await asyncio.Future()
+    finally:
+        await broker.stop()
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    loop_factory = uvloop.new_event_loop if "--uvloop" in sys.argv else None
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(serve(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+                         int(args[0]) if args else 128, "--lean" in sys.argv))
