@@ -15,7 +15,6 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aio_pika
@@ -37,8 +36,6 @@ QUEUE = RabbitQueue("bench.fs.in", durable=True, routing_key="order.submit",
                     arguments={"x-queue-type": "quorum"})
 FAN_OUT = ("billing.order", "provisioning.order", "notification.email", "order.accepted")
 
-FanOut = Callable[[bytes, str | None], Awaitable[object]]
-
 
 class _InlineContext(type(Context())):  # type: ignore[misc]
     """``Context`` resolved on the loop, as the hub's routes have it (hub/routes/envelope.py):
@@ -52,42 +49,54 @@ class _InlineContext(type(Context())):  # type: ignore[misc]
 MESSAGE: Any = _InlineContext("message")
 
 
-def build(amqp_url: str, prefetch: int, fan_out: list[FanOut]) -> RabbitBroker:
-    """The subscriber; ``fan_out`` holds the publishing function once it is chosen."""
-    broker = RabbitBroker(amqp_url, default_channel=Channel(prefetch_count=prefetch),
-                          log_level=logging.DEBUG)
+class FanOut:
+    """A request's four fan-out messages, confirmed together: on a plain aio-pika channel, as
+    the hub's relay publishes (``lean``), or through FastStream's own publisher."""
 
-    @broker.subscriber(QUEUE, EXCHANGE, ack_policy=AckPolicy.NACK_ON_ERROR)
-    async def handle(message: RabbitMessage = MESSAGE) -> RabbitResponse:
-        await fan_out[0](message.body, message.correlation_id)
-        return RabbitResponse(b'{"status":"accepted"}', correlation_id=message.correlation_id,
-                              persist=True)
+    def __init__(self, broker: RabbitBroker, lean: bool) -> None:
+        self.broker = broker
+        self.lean = lean
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
 
-    return broker
+    async def open(self) -> None:
+        if self.lean:
+            channel = await (await self.broker.connect()).channel(publisher_confirms=True)
+            self._exchange = await channel.declare_exchange(
+                EXCHANGE.name, aio_pika.ExchangeType.TOPIC, durable=True)
 
-
-async def serve(amqp_url: str, prefetch: int, lean: bool) -> None:
-    fan_out: list[FanOut] = []
-    broker = build(amqp_url, prefetch, fan_out)
-    await broker.connect()
-    if lean:
-        channel = await (await broker.connect()).channel(publisher_confirms=True)
-        exchange = await channel.declare_exchange(EXCHANGE.name, aio_pika.ExchangeType.TOPIC,
-                                                  durable=True)
-
-        async def publish(body: bytes, correlation_id: str | None) -> object:
-            return await asyncio.gather(*(
+    async def __call__(self, body: bytes, correlation_id: str | None) -> None:
+        if self._exchange is not None:
+            exchange = self._exchange
+            await asyncio.gather(*(
                 exchange.publish(aio_pika.Message(body, correlation_id=correlation_id,
                                                   delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                                  routing_key=key, mandatory=False)
                 for key in FAN_OUT))
-    else:
-        async def publish(body: bytes, correlation_id: str | None) -> object:
-            return await asyncio.gather(*(
-                broker.publish(body, exchange=EXCHANGE, routing_key=key, persist=True,
-                               mandatory=False, correlation_id=correlation_id)
+        else:
+            await asyncio.gather(*(
+                self.broker.publish(body, exchange=EXCHANGE, routing_key=key, persist=True,
+                                    mandatory=False, correlation_id=correlation_id)
                 for key in FAN_OUT))
-    fan_out.append(publish)
+
+
+def build(amqp_url: str, prefetch: int, lean: bool) -> tuple[RabbitBroker, FanOut]:
+    broker = RabbitBroker(amqp_url, default_channel=Channel(prefetch_count=prefetch),
+                          log_level=logging.DEBUG)
+    fan_out = FanOut(broker, lean)
+
+    @broker.subscriber(QUEUE, EXCHANGE, ack_policy=AckPolicy.NACK_ON_ERROR)
+    async def handle(message: RabbitMessage = MESSAGE) -> RabbitResponse:
+        await fan_out(message.body, message.correlation_id)
+        return RabbitResponse(b'{"status":"accepted"}', correlation_id=message.correlation_id,
+                              persist=True)
+
+    return broker, fan_out
+
+
+async def serve(amqp_url: str, prefetch: int, lean: bool) -> None:
+    broker, fan_out = build(amqp_url, prefetch, lean)
+    await broker.connect()
+    await fan_out.open()
     await broker.start()
     print("ready", flush=True)
     try:
