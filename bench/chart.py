@@ -6,7 +6,7 @@ it (the target) and 0.8 of it (the goal). No plotting library: the picture is a 
 """
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html import escape
 
 _WIDTH, _LABEL, _ROW, _TOP = 860, 300, 30, 56
@@ -14,9 +14,11 @@ _BAR = _WIDTH - _LABEL - 120
 
 
 def rates_svg(title: str, rows: Sequence[tuple[str, Sequence[float], float]],
-              baseline: float, unit: str = "orders/s") -> str:
+              baseline: float, unit: str = "orders/s",
+              baselines: Collection[str] = ()) -> str:
     """``rows``: each path's name, its rate in each run and its ratio to the baseline (as the
-    benchmark's table gives it); ``baseline``: the raw hop's rate, where the lines are drawn."""
+    benchmark's table gives it); ``baseline``: the raw hop's rate, where the lines are drawn;
+    ``baselines``: the rows that are baselines, not the hub (drawn grey)."""
     top = max([baseline, *(rate for _, rates, _ in rows for rate in rates)]) * 1.05
     height = _TOP + _ROW * len(rows) + 40
 
@@ -42,7 +44,7 @@ def rates_svg(title: str, rows: Sequence[tuple[str, Sequence[float], float]],
         parts.append(f'<text x="{_LABEL - 8}" y="{y + 18}" text-anchor="end">'
                      f'{escape(name)}</text>')
         parts.append(f'<rect x="{_LABEL}" y="{y + 5}" width="{x(median) - _LABEL:.1f}" '
-                     f'height="{_ROW - 10}" fill="#8ab4e8"/>')
+                     f'height="{_ROW - 10}" fill="{"#cfcfcf" if name in baselines else "#8ab4e8"}"/>')
         for rate in rates:
             parts.append(f'<circle cx="{x(rate):.1f}" cy="{y + _ROW / 2}" r="3.5" '
                          f'fill="#1f4e8c"/>')
@@ -51,6 +53,7 @@ def rates_svg(title: str, rows: Sequence[tuple[str, Sequence[float], float]],
     runs = max(len(rates) for _, rates, _ in rows)
     parts.append(f'<text x="12" y="{height - 10}" fill="#555">{unit}: bar = median of '
                  f'{runs} run(s), dots = each run; ratio = median of each run\'s ratio to its '
-                 f'faster raw hop</text>')
+                 f'faster raw hop' + ('; grey bars: baselines, blue: the hub' if baselines else '')
+                 + '</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -271,7 +271,8 @@ def chart(runs: list[list[PathFigures]], out: Path) -> None:
              statistics.median(r[path.name] for r in each))
             for n, path in enumerate(runs[0])]
     out.write_text(rates_svg(f"order.submit, {runs[0][0].saturated.count} orders, "
-                             f"{len(runs)} run(s)", rows, baseline))
+                             f"{len(runs)} run(s)", rows, baseline,
+                             baselines={p.name for p in runs[0] if not p.name.startswith("hub")}))
     print(f"wrote {out}", file=sys.stderr)
 
 
