@@ -43,8 +43,9 @@ def rates_svg(title: str, rows: Sequence[tuple[str, Sequence[float], float]],
         median = statistics.median(rates)
         parts.append(f'<text x="{_LABEL - 8}" y="{y + 18}" text-anchor="end">'
                      f'{escape(name)}</text>')
+        fill = "#cfcfcf" if name in baselines else "#8ab4e8"
         parts.append(f'<rect x="{_LABEL}" y="{y + 5}" width="{x(median) - _LABEL:.1f}" '
-                     f'height="{_ROW - 10}" fill="{"#cfcfcf" if name in baselines else "#8ab4e8"}"/>')
+                     f'height="{_ROW - 10}" fill="{fill}"/>')
         for rate in rates:
             parts.append(f'<circle cx="{x(rate):.1f}" cy="{y + _ROW / 2}" r="3.5" '
                          f'fill="#1f4e8c"/>')
@@ -53,7 +54,7 @@ def rates_svg(title: str, rows: Sequence[tuple[str, Sequence[float], float]],
     runs = max(len(rates) for _, rates, _ in rows)
     parts.append(f'<text x="12" y="{height - 10}" fill="#555">{unit}: bar = median of '
                  f'{runs} run(s), dots = each run; ratio = median of each run\'s ratio to its '
-                 f'faster raw hop' + ('; grey bars: baselines, blue: the hub' if baselines else '')
-                 + '</text>')
+                 f'faster raw hop{"; grey bars: baselines, blue: the hub" if baselines else ""}'
+                 '</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -4,7 +4,8 @@ message out), beside raw aio-pika doing the same hop with the same fan-out in th
 Each server runs in its own process; this process is the load generator. For each path: a
 saturated run (``WINDOW`` requests in flight) gives orders/s and CPU ms per order; a paced run
 at half that rate gives p50/p99 latency. The hub also runs with two workers, on SQLite and on
-PostgreSQL.
+PostgreSQL. A second baseline, FastStream doing the raw hop and nothing else
+(``bench/faststream_hop.py``), shows what the framework alone reaches beside raw aio-pika.
 
 On a shared machine one run's ratio moves by a tenth from one run to the next: the machine's
 speed drifts within a run. So each hub path is also compared with the raw hop (uvloop) measured
