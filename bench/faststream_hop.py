@@ -19,7 +19,6 @@ from typing import Any
 
 import aio_pika
 import uvloop
-from faststream import Context
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import (
     Channel,
@@ -31,22 +30,18 @@ from faststream.rabbit import (
 )
 from faststream.rabbit.message import RabbitMessage
 
+from hub.routes.envelope import InlineContext
+
 EXCHANGE = RabbitExchange("bench.fs", type=ExchangeType.TOPIC, durable=True)
 QUEUE = RabbitQueue("bench.fs.in", durable=True, routing_key="order.submit",
                     arguments={"x-queue-type": "quorum"})
 FAN_OUT = ("billing.order", "provisioning.order", "notification.email", "order.accepted")
 
 
-class _InlineContext(type(Context())):  # type: ignore[misc]
-    """``Context`` resolved on the loop, as the hub's routes have it (hub/routes/envelope.py):
-    fast_depends runs a plain ``use`` in a worker thread, a hop per message."""
-
-    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
-        resolved: dict[str, Any] = super().use(**kwargs)
-        return resolved
-
-
-MESSAGE: Any = _InlineContext("message")
+# the message as a parameter resolved on the loop, as the hub's routes take their request: a
+# plain ``RabbitMessage`` parameter is resolved by fast-depends in a worker thread, a hop per
+# message
+MESSAGE: Any = InlineContext("message")
 
 
 class FanOut:

@@ -28,7 +28,7 @@ REQUEST_KEY = "hub_request"
 _ContextField: type = type(Context())
 
 
-class _InlineContext(_ContextField):
+class InlineContext(_ContextField):
     """FastStream's ``Context``, resolved on the event loop.
 
     fast_depends runs a custom field's plain ``use`` in a worker thread (``anyio.to_thread``),
@@ -44,7 +44,7 @@ class _InlineContext(_ContextField):
 # a route parameter's default: the Request of the message being handled, which the error
 # policy builds once per delivery from the subscriber's queue (so the operation is named once,
 # where the route subscribes), the envelope and the vhost
-CURRENT_REQUEST: Any = _InlineContext(REQUEST_KEY)
+CURRENT_REQUEST: Any = InlineContext(REQUEST_KEY)
 
 
 def request_of(raw: AbstractIncomingMessage, operation: str, channel: str | None = None,

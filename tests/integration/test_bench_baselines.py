@@ -1,13 +1,13 @@
 """The benchmark's FastStream baseline does the raw hop's work, no less: a ratio against a
 baseline that skipped a publish or never acked would flatter nobody but the baseline."""
 
-import asyncio
 import contextlib
 
 import aio_pika
 import pytest
 
 from bench.faststream_hop import EXCHANGE, FAN_OUT, QUEUE, build
+from tests.support.hubs import next_message
 
 pytestmark = pytest.mark.integration
 
@@ -31,8 +31,8 @@ async def test_the_faststream_hop_publishes_the_fan_out_replies_and_acks(amqp_ur
                                                 message_id="m-1", reply_to=replies.name),
                                routing_key="order.submit")
 
-        reply = await _next(replies)
-        out = [await _next(fanned) for _ in FAN_OUT]
+        reply = await next_message(replies)
+        out = [await next_message(fanned) for _ in FAN_OUT]
 
         assert reply.body == b'{"status":"accepted"}' and reply.correlation_id == "c-1"
         assert sorted(m.routing_key or "" for m in out) == sorted(FAN_OUT)
@@ -49,11 +49,3 @@ async def test_the_faststream_hop_publishes_the_fan_out_replies_and_acks(amqp_ur
             cleanup = await aio_pika.connect(amqp_url)
             async with cleanup:
                 await (await cleanup.channel()).queue_delete(QUEUE.name)
-
-
-async def _next(queue: aio_pika.abc.AbstractQueue) -> aio_pika.abc.AbstractIncomingMessage:
-    for _ in range(100):
-        if (message := await queue.get(fail=False, no_ack=True)) is not None:
-            return message
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"nothing arrived on {queue.name}")

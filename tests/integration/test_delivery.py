@@ -9,7 +9,7 @@ import hub.routes.orders
 from hub.client import HubCaller
 from hub.store.unit_of_work import UnitOfWork
 from tests.support.factories import an_order
-from tests.support.hubs import dead_letters, running_hub
+from tests.support.hubs import dead_letters, next_message, running_hub
 
 pytestmark = pytest.mark.integration
 
@@ -136,17 +136,9 @@ async def test_a_reply_repeated_after_a_crash_before_the_ack_keeps_its_message_i
         async with HubCaller(amqp_url) as caller:
             await caller.send("order.submit", an_order("ORD-CRASH"),
                               message_id="crash-before-ack", reply_to=replies.name)
-            first, second = [await _next(replies) for _ in range(2)]
+            first, second = [await next_message(replies) for _ in range(2)]
             other = await caller.call("order.submit", an_order("ORD-OTHER"))
     assert crashed == ["crash-before-ack"]
     assert first.message_id == second.message_id
     assert first.body == second.body
     assert other.message_id != first.message_id
-
-
-async def _next(queue: aio_pika.abc.AbstractQueue) -> aio_pika.abc.AbstractIncomingMessage:
-    for _ in range(300):
-        if (message := await queue.get(fail=False, no_ack=True)) is not None:
-            return message
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"nothing arrived on {queue.name} in 30 s")

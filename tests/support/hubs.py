@@ -100,3 +100,13 @@ async def dead_letters(amqp_url: str, operation: str) -> list[aio_pika.IncomingM
         while (message := await queue.get(fail=False, no_ack=True)) is not None:
             found.append(message)
     return found
+
+
+async def next_message(queue: aio_pika.abc.AbstractQueue,
+                       seconds: float = 30.0) -> aio_pika.abc.AbstractIncomingMessage:
+    """The next message on ``queue``, taken as it arrives; fails after ``seconds``."""
+    for _ in range(int(seconds * 10)):
+        if (message := await queue.get(fail=False, no_ack=True)) is not None:
+            return message
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing arrived on {queue.name} in {seconds:g} s")
