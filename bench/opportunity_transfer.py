@@ -11,10 +11,8 @@ import asyncio
 import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
@@ -23,8 +21,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.figures import Result
-from bench.order_submit import POSTGRES_URL, purge, reset_postgres, stop_server
-from bench.order_submit import start_server as start_and_wait
+from bench.order_submit import POSTGRES_URL, purge, reset_postgres
+from bench.servers import Server
 from hub.bootstrap import provision_partner
 from hub.canonical.partners import PartnerApproval, PartnerRegistration
 from hub.interfaces.partners.registry import approve_partner, register_partner
@@ -104,11 +102,13 @@ async def enrol(database_url: str, soap_address: str) -> None:
         await provision_partner(settings, partner_id, PARTNER_PASSWORD)
 
 
-def start_server(command: list[str], env: dict[str, str], ready: str) -> subprocess.Popen:
-    """Start a server and keep reading what it prints, so a full pipe never stalls it."""
-    process = start_and_wait(command, env, ready)
-    threading.Thread(target=process.stdout.read, daemon=True).start()  # type: ignore[union-attr]
-    return process
+def start_server(command: list[str], env: dict[str, str], ready: str) -> Server:
+    """Start a server (its output goes to a file, never a pipe nobody reads) and wait for it."""
+    return Server(command, env, ready).start()
+
+
+def stop_server(server: Server) -> None:
+    server.stop()
 
 
 def _request() -> Request:
