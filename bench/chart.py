@@ -58,3 +58,57 @@ def rates_svg(title: str, rows: Sequence[tuple[str, Sequence[float], float]],
                  '</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+# each party's colour and name in the CPU picture
+_PARTS = {"server": ("#3b78c2", "the server (hub worker or baseline)"),
+          "started by the server": ("#8ab4e8", "its relay process"),
+          "broker": ("#e8913b", "RabbitMQ"),
+          "PostgreSQL": ("#6a9f58", "PostgreSQL"),
+          "load generator": ("#a0a0a0", "load generator"),
+          "other": ("#dcdcdc", "rest of the machine")}
+
+
+def cores_svg(title: str, rows: Sequence[tuple[str, Sequence[tuple[str, float]], float]],
+              unit: str = "CPU ms per order") -> str:
+    """``rows``: each path's name, its CPU by party (``_PARTS``' keys) and how busy the machine
+    was (0..1). One stacked bar per path, each party a segment; the total and the busy share
+    at its end."""
+    top = max(sum(ms for _, ms in parts) for _, parts, _ in rows) * 1.05
+    height = _TOP + _ROW * len(rows) + 40
+
+    def width(ms: float) -> float:
+        return _BAR * ms / top
+
+    parts_svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{height}" '
+        f'font-family="sans-serif" font-size="13">',
+        '<rect width="100%" height="100%" fill="white"/>',
+        f'<text x="12" y="24" font-size="15" font-weight="bold">{escape(title)}</text>',
+    ]
+    legend_x = 12.0
+    for colour, label in _PARTS.values():
+        parts_svg.append(f'<rect x="{legend_x:.1f}" y="{_TOP - 22}" width="10" height="10" '
+                         f'fill="{colour}"/>')
+        parts_svg.append(f'<text x="{legend_x + 14:.1f}" y="{_TOP - 13}" font-size="11">'
+                         f'{escape(label)}</text>')
+        legend_x += 24 + 6.2 * len(label)
+    for n, (name, parts, busy) in enumerate(rows):
+        y = _TOP + n * _ROW
+        parts_svg.append(f'<text x="{_LABEL - 8}" y="{y + 18}" text-anchor="end">'
+                         f'{escape(name)}</text>')
+        at = float(_LABEL)
+        for key, ms in parts:
+            colour = _PARTS[key][0]
+            parts_svg.append(f'<rect x="{at:.1f}" y="{y + 5}" width="{width(ms):.1f}" '
+                             f'height="{_ROW - 10}" fill="{colour}"><title>{escape(key)}: '
+                             f'{ms:.2f} ms</title></rect>')
+            at += width(ms)
+        total = sum(ms for _, ms in parts)
+        parts_svg.append(f'<text x="{at + 8:.1f}" y="{y + 18}">{total:.1f} ms '
+                         f'({100 * busy:.0f} % busy)</text>')
+    parts_svg.append(f'<text x="12" y="{height - 10}" fill="#555">{unit}, each party\'s '
+                     'median over the runs; busy: the share of both cores\' time not idle'
+                     '</text>')
+    parts_svg.append("</svg>")
+    return "\n".join(parts_svg) + "\n"

@@ -30,9 +30,9 @@ import aio_pika
 from rich.console import Console
 from rich.table import Table
 
-from bench.chart import rates_svg
+from bench.chart import cores_svg, rates_svg
 from bench.figures import Result
-from bench.servers import Server, hub_server, load_average, relay_lag
+from bench.servers import CpuSplit, CpuWatch, Server, hub_server, load_average, relay_lag
 from tests.support.factories import a_line, an_order
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -40,6 +40,10 @@ POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0
 WINDOW = 200  # requests in flight from the generator in a saturated run
 # the outbox published by the worker itself, as before HUB_RELAY_PROCESS (README)
 RELAY_IN_WORKER = {"HUB_RELAY_PROCESS": "0"}
+# the hub's queue of customer e-mails (bound to hub.out), which its mail connector drains
+MAIL_QUEUE = "hub.notifications.email"
+# the parties to a run whose CPU is read, in the order the tables and the picture give them
+CORE_PARTS = ("server", "started by the server", "broker", "PostgreSQL", "load generator")
 
 
 @dataclass
@@ -55,6 +59,8 @@ class PathFigures:
     # the raw hop (uvloop) measured just before this path: the machine's speed drifts over a
     # run, and a path is compared with the baseline of its own minute too
     paired: float | None = None
+    # where both cores went during the saturated run, by party
+    cores: CpuSplit | None = None
 
 
 async def drive(name: str, exchange_name: str, orders: int, out_exchange: str,
@@ -133,9 +139,9 @@ async def measure(name: str, servers: list[Server], exchange: str, out: str,
         server.start()
     try:
         await drive("warm-up", exchange, min(500, orders), out)
-        cpu_before = sum(s.cpu_seconds() for s in servers)
+        watch = CpuWatch(servers)
         saturated = await drive(name, exchange, orders, out)
-        cpu = sum(s.cpu_seconds() for s in servers) - cpu_before
+        cores = watch.split(orders)
         half = None
         if half_rate:
             half = await drive(name, exchange, max(200, orders // 2), out,
@@ -143,8 +149,10 @@ async def measure(name: str, servers: list[Server], exchange: str, out: str,
     finally:
         logs = [server.stop() for server in servers]
     print(f"  {name}: {saturated.rate:,.0f}/s", file=sys.stderr, flush=True)
-    return PathFigures(name, saturated, cpu * 1000 / orders, half,
-                       "; ".join(relay_lag(log) for log in logs if "consuming" in log), load)
+    return PathFigures(name, saturated, cores.parts["server"]
+                       + cores.parts.get("started by the server", 0.0), half,
+                       "; ".join(relay_lag(log) for log in logs if "consuming" in log), load,
+                       cores=cores)
 
 
 async def run_raw(orders: int, uvloop: bool = False, half_rate: bool = True) -> PathFigures:
@@ -178,10 +186,15 @@ async def run_hub_paired(orders: int, name: str, database_url: str, workers: int
 async def run_hub(orders: int, name: str, database_url: str, workers: int = 1,
                   half_rate: bool = True, **settings: str) -> PathFigures:
     # the hub's own copy of events for partners too: a backlog left by an earlier run would
-    # be forwarded during this one
-    await purge("asi.order.submit", "asi.order.submit.dlq", "hub.partner.events")
+    # be forwarded during this one; and the e-mails, which no mail connector takes here (left,
+    # they would pile up in the broker from path to path, thousands per path)
+    queues = ("asi.order.submit", "asi.order.submit.dlq", "hub.partner.events", MAIL_QUEUE)
+    await purge(*queues)
     servers = [hub_server(database_url, **settings) for _ in range(workers)]
-    return await measure(name, servers, "hub.asi", "hub.out", orders, half_rate)
+    try:
+        return await measure(name, servers, "hub.asi", "hub.out", orders, half_rate)
+    finally:
+        await purge(MAIL_QUEUE)
 
 
 async def reset_postgres() -> None:
@@ -232,7 +245,39 @@ async def one_run(orders: int) -> list[PathFigures]:
     paths.append(await paired(orders, "hub, PostgreSQL, 2 workers", POSTGRES_URL, workers=2,
                               half_rate=False))
     report(paths)
+    report_cores([paths])
     return paths
+
+
+def report_cores(runs: list[list[PathFigures]]) -> None:
+    """Where both cores went in the saturated runs: CPU ms per order by party (the median
+    over the runs), and how busy the machine was."""
+    table = Table(title="order.submit: where the two cores went (CPU ms per order, saturated; "
+                        f"median of {len(runs)} run(s))")
+    for column in ("path", "server", "its relay process", "broker", "PostgreSQL",
+                   "load generator", "rest of the machine", "all", "machine busy"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    for name, cores in median_cores(runs):
+        table.add_row(name, *(f"{cores[part]:.2f}" if part in cores else "-"
+                              for part in (*CORE_PARTS, "other", "all")),
+                      f"{100 * cores['busy']:.0f} %")
+    Console(width=200).print(table)
+
+
+def median_cores(runs: list[list[PathFigures]]) -> list[tuple[str, dict[str, float]]]:
+    """Each path's CPU split, every part the median over the runs that measured it."""
+    found = []
+    for n, path in enumerate(runs[0]):
+        splits = [paths[n].cores for paths in runs if paths[n].cores is not None]
+        if not splits:
+            continue
+        cores = {part: statistics.median(s.parts[part] for s in splits if part in s.parts)
+                 for part in CORE_PARTS if any(part in s.parts for s in splits)}
+        cores |= {"other": statistics.median(s.other for s in splits),
+                  "all": statistics.median(s.total for s in splits),
+                  "busy": statistics.median(s.busy for s in splits)}
+        found.append((path.name, cores))
+    return found
 
 
 def ratios(paths: list[PathFigures]) -> dict[str, float]:
@@ -277,6 +322,15 @@ def chart(runs: list[list[PathFigures]], out: Path) -> None:
     print(f"wrote {out}", file=sys.stderr)
 
 
+def cores_chart(runs: list[list[PathFigures]], out: Path) -> None:
+    """Where both cores went, path by path, as stacked bars."""
+    rows = [(name, [(part, cores[part]) for part in (*CORE_PARTS, "other") if part in cores],
+             cores["busy"]) for name, cores in median_cores(runs)]
+    out.write_text(cores_svg(f"order.submit: CPU per order by party, median of {len(runs)} "
+                             "run(s), saturated", rows))
+    print(f"wrote {out}", file=sys.stderr)
+
+
 async def main(orders: int, runs: int, svg: Path | None = None) -> None:
     done = []
     for run in range(runs):
@@ -285,8 +339,10 @@ async def main(orders: int, runs: int, svg: Path | None = None) -> None:
         done.append(await one_run(orders))
     if runs > 1:
         report_runs(done)
+        report_cores(done)
     if svg is not None:
         chart(done, svg)
+        cores_chart(done, svg.with_name(f"{svg.stem}_cores.svg"))
 
 
 if __name__ == "__main__":
