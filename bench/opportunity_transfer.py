@@ -107,10 +107,6 @@ def start_server(command: list[str], env: dict[str, str], ready: str) -> Server:
     return Server(command, env, ready).start()
 
 
-def stop_server(server: Server) -> None:
-    server.stop()
-
-
 def _request() -> Request:
     return Request(operation="bench.enrol", message_id=str(uuid.uuid4()))
 
@@ -123,13 +119,13 @@ def free_port() -> int:
 
 async def run_raw(kind: str, partner_id: str, extra: list[str], transfers: int) -> Result:
     await purge("bench.raw.transfer")
-    process = start_server([sys.executable, "-m", "bench.raw_transfer_hop", kind, partner_id,
-                            *extra], dict(os.environ, AMQP_URL=AMQP_URL), "ready")
+    server = start_server([sys.executable, "-m", "bench.raw_transfer_hop", kind, partner_id,
+                           *extra], dict(os.environ, AMQP_URL=AMQP_URL), "ready")
     try:
         await drive("warm", "bench.raw", partner_id, min(100, transfers))
         return await drive(f"raw aio-pika hop, {kind}", "bench.raw", partner_id, transfers)
     finally:
-        stop_server(process)
+        server.stop()
 
 
 async def run_hub(kind: str, partner_id: str, database: str, database_url: str,
@@ -138,12 +134,12 @@ async def run_hub(kind: str, partner_id: str, database: str, database_url: str,
     env = dict(os.environ, AMQP_URL=AMQP_URL, DATABASE_URL=database_url, HUB_LOG_LEVEL="INFO",
                HUB_PARTNER_SECRETS=json.dumps({"bench": SOAP_PASSWORD}))
     env.setdefault("HUB_HTTP_ADDR", "127.0.0.1:0")  # never collide on 8080
-    process = start_server([sys.executable, "-m", "hub.cli", "run"], env, "hub consuming")
+    server = start_server([sys.executable, "-m", "hub.cli", "run"], env, "hub consuming")
     try:
         await drive("warm", "hub.asi", partner_id, min(100, transfers))
         return await drive(f"hub, {kind}, {database}", "hub.asi", partner_id, transfers)
     finally:
-        stop_server(process)
+        server.stop()
 
 
 def report(results: list[Result]) -> None:
@@ -189,9 +185,9 @@ async def main(transfers: int) -> None:
                 results.append(await run_hub("amqp", AMQP_PARTNER, "PostgreSQL", POSTGRES_URL,
                                              transfers))
             finally:
-                stop_server(amqp)
+                amqp.stop()
     finally:
-        stop_server(soap)
+        soap.stop()
     report(results)
 
 

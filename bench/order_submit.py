@@ -188,8 +188,7 @@ async def run_hub(orders: int, name: str, database_url: str, workers: int = 1,
     # the hub's own copy of events for partners too: a backlog left by an earlier run would
     # be forwarded during this one; and the e-mails, which no mail connector takes here (left,
     # they would pile up in the broker from path to path, thousands per path)
-    queues = ("asi.order.submit", "asi.order.submit.dlq", "hub.partner.events", MAIL_QUEUE)
-    await purge(*queues)
+    await purge("asi.order.submit", "asi.order.submit.dlq", "hub.partner.events", MAIL_QUEUE)
     servers = [hub_server(database_url, **settings) for _ in range(workers)]
     try:
         return await measure(name, servers, "hub.asi", "hub.out", orders, half_rate)
