@@ -32,7 +32,15 @@ from rich.table import Table
 
 from bench.chart import cores_svg, rates_svg
 from bench.figures import Result
-from bench.servers import CpuSplit, CpuWatch, Server, hub_server, load_average, relay_lag
+from bench.servers import (
+    PARTIES,
+    CpuSplit,
+    CpuWatch,
+    Server,
+    hub_server,
+    load_average,
+    relay_lag,
+)
 from tests.support.factories import a_line, an_order
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -42,25 +50,27 @@ WINDOW = 200  # requests in flight from the generator in a saturated run
 RELAY_IN_WORKER = {"HUB_RELAY_PROCESS": "0"}
 # the hub's queue of customer e-mails (bound to hub.out), which its mail connector drains
 MAIL_QUEUE = "hub.notifications.email"
-# the parties to a run whose CPU is read, in the order the tables and the picture give them
-CORE_PARTS = ("server", "started by the server", "broker", "PostgreSQL", "load generator")
 
 
 @dataclass
 class PathFigures:
-    """One path's figures: saturated rate, CPU per order, latency at half rate, relay lag."""
+    """One path's figures: saturated rate, where the CPU went, latency at half rate, relay lag."""
 
     name: str
     saturated: Result
-    cpu_ms: float
+    # where both cores went during the saturated run, by party
+    cores: CpuSplit
     half_rate: Result | None = None
     lag: str = "-"
     load: str = "-"
     # the raw hop (uvloop) measured just before this path: the machine's speed drifts over a
     # run, and a path is compared with the baseline of its own minute too
     paired: float | None = None
-    # where both cores went during the saturated run, by party
-    cores: CpuSplit | None = None
+
+    @property
+    def cpu_ms(self) -> float:
+        """The server's CPU per order (its relay process included)."""
+        return self.cores.server
 
 
 async def drive(name: str, exchange_name: str, orders: int, out_exchange: str,
@@ -149,10 +159,8 @@ async def measure(name: str, servers: list[Server], exchange: str, out: str,
     finally:
         logs = [server.stop() for server in servers]
     print(f"  {name}: {saturated.rate:,.0f}/s", file=sys.stderr, flush=True)
-    return PathFigures(name, saturated, cores.parts["server"]
-                       + cores.parts.get("started by the server", 0.0), half,
-                       "; ".join(relay_lag(log) for log in logs if "consuming" in log), load,
-                       cores=cores)
+    return PathFigures(name, saturated, cores, half,
+                       "; ".join(relay_lag(log) for log in logs if "consuming" in log), load)
 
 
 async def run_raw(orders: int, uvloop: bool = False, half_rate: bool = True) -> PathFigures:
@@ -258,7 +266,7 @@ def report_cores(runs: list[list[PathFigures]]) -> None:
         table.add_column(column, justify="left" if column == "path" else "right")
     for name, cores in median_cores(runs):
         table.add_row(name, *(f"{cores[part]:.2f}" if part in cores else "-"
-                              for part in (*CORE_PARTS, "other", "all")),
+                              for part in (*PARTIES, "other", "all")),
                       f"{100 * cores['busy']:.0f} %")
     Console(width=200).print(table)
 
@@ -267,11 +275,9 @@ def median_cores(runs: list[list[PathFigures]]) -> list[tuple[str, dict[str, flo
     """Each path's CPU split, every part the median over the runs that measured it."""
     found = []
     for n, path in enumerate(runs[0]):
-        splits = [paths[n].cores for paths in runs if paths[n].cores is not None]
-        if not splits:
-            continue
+        splits = [paths[n].cores for paths in runs]
         cores = {part: statistics.median(s.parts[part] for s in splits if part in s.parts)
-                 for part in CORE_PARTS if any(part in s.parts for s in splits)}
+                 for part in PARTIES if any(part in s.parts for s in splits)}
         cores |= {"other": statistics.median(s.other for s in splits),
                   "all": statistics.median(s.total for s in splits),
                   "busy": statistics.median(s.busy for s in splits)}
@@ -323,7 +329,7 @@ def chart(runs: list[list[PathFigures]], out: Path) -> None:
 
 def cores_chart(runs: list[list[PathFigures]], out: Path) -> None:
     """Where both cores went, path by path, as stacked bars."""
-    rows = [(name, [(part, cores[part]) for part in (*CORE_PARTS, "other") if part in cores],
+    rows = [(name, [(part, cores[part]) for part in (*PARTIES, "other") if part in cores],
              cores["busy"]) for name, cores in median_cores(runs)]
     out.write_text(cores_svg(f"order.submit: CPU per order by party, median of {len(runs)} "
                              "run(s), saturated", rows))

@@ -63,6 +63,8 @@ class Server:
         return text
 
 
+# the parties whose CPU a benchmark reads, in the order its tables and pictures give them
+PARTIES = ("server", "started by the server", "broker", "PostgreSQL", "load generator")
 # processes found by name on this machine: RabbitMQ's Erlang VM, PostgreSQL's server and backends
 BROKER_PROCESS = "beam.smp"
 POSTGRES_PROCESS = "postgres"
@@ -85,6 +87,11 @@ class CpuSplit:
     def total(self) -> float:
         return sum(self.parts.values()) + self.other
 
+    @property
+    def server(self) -> float:
+        """The server's own process and those it started."""
+        return self.parts["server"] + self.parts.get("started by the server", 0.0)
+
 
 class CpuWatch:
     """Reads, from before a run to after it, the CPU of each party to a benchmark.
@@ -100,9 +107,7 @@ class CpuWatch:
 
     def _read(self) -> tuple[dict[str, dict[int, float]], float, float]:
         """Each party's CPU seconds by pid; the machine's busy and total seconds."""
-        groups: dict[str, dict[int, float]] = {"server": {}, "started by the server": {},
-                                               "broker": {}, "PostgreSQL": {},
-                                               "load generator": {}}
+        groups: dict[str, dict[int, float]] = {party: {} for party in PARTIES}
         for server in self._servers:
             assert server.process is not None
             top = psutil.Process(server.process.pid)
